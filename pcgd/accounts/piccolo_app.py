@@ -1,0 +1,12 @@
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from pcgd.accounts.tables import UserAccount
+
+APP_CONFIG = AppConfig(
+    app_name="accounts",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=[UserAccount],
+    migration_dependencies=["pcgd.units.piccolo_app"],
+)

@@ -1,0 +1,1 @@
+"""The `pcgd` command line."""

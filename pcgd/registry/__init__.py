@@ -1,0 +1,1 @@
+"""School and learner registry (schools, classes, teachers, facilities, learners)."""

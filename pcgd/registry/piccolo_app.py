@@ -1,0 +1,12 @@
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from pcgd.registry.tables import School
+
+APP_CONFIG = AppConfig(
+    app_name="registry",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=[School],
+    migration_dependencies=["pcgd.units.piccolo_app"],
+)

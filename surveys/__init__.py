@@ -1,0 +1,1 @@
+"""The household roll: households, persons and their yearly schooling status."""
