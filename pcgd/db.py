@@ -39,7 +39,8 @@ def start_embedded(data_dir: Path) -> str:
             server = pgserver.get_server(pgdata, cleanup_mode="stop")
         except Exception as exc:  # pgserver raises plain exceptions with long logs
             first = str(exc).strip().splitlines()[:1] or [type(exc).__name__]
-            raise DatabaseUnavailable(f"embedded PostgreSQL in {pgdata} failed: {first[0]}") from exc
+            message = f"embedded PostgreSQL in {pgdata} failed: {first[0]}"
+            raise DatabaseUnavailable(message) from exc
     _servers.append(server)
     return server.get_uri()
 

@@ -6,6 +6,11 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
+    from pcgd.accounts import cli as accounts_cli
     from pcgd.units import cli as units_cli
+    from pcgd.web import cli as web_cli
 
     app.add_typer(units_cli.app, name="units")
+    app.add_typer(accounts_cli.app, name="users")
+    app.command("serve")(web_cli.serve)
+    app.command("run")(web_cli.run)

@@ -37,9 +37,7 @@ NUMERATOR_METRICS: tuple[str, ...] = (
 
 #: Every name the SQL layer may produce per age.
 METRICS: tuple[str, ...] = (
-    POPULATION_METRICS
-    + NUMERATOR_METRICS
-    + tuple(m + DISABLED_SUFFIX for m in NUMERATOR_METRICS)
+    POPULATION_METRICS + NUMERATOR_METRICS + tuple(m + DISABLED_SUFFIX for m in NUMERATOR_METRICS)
 )
 
 _DEFINITIONS = {

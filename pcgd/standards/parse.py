@@ -27,8 +27,6 @@ class RuleError(ValueError):
     """The rule data is inconsistent (raised at load time, never mid-evaluation)."""
 
 
-
-
 def _frac(value: Any, where: str) -> Fraction:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise RuleError(f"{where}: number expected, got {value!r}")
@@ -94,7 +92,8 @@ def _parse_criteria(
                 raise RuleError(f"criterion {cid}: level {level} outside 1..{std.max_level}")
             where = f"criterion {cid} level {level}"
             threshold = _percent(_frac(lv["threshold"], where), where)
-            threshold_dbkk = _percent(_frac(lv.get("threshold_dbkk", lv["threshold"]), where), where)
+            dbkk_value = lv.get("threshold_dbkk", lv["threshold"])
+            threshold_dbkk = _percent(_frac(dbkk_value, where), where)
             out.append(
                 Criterion(
                     id=cid,

@@ -1,458 +1,53 @@
-"""The rule book: the packaged `rules.toml` loaded into frozen, validated dataclasses.
+"""The rule book in force: load the packaged `rules.toml`, and show it (JSON dict or text table).
 
-Rules live in data so that a new decree is a new row, not new code; this module only parses,
-validates and answers "what is in force in survey year Y".
+Rules live in data so that a new decree is a new row, not new code. `pcgd rules show` prints
+`format_rules_text()`; `--json` prints `rules_as_dict()`.
 """
 
 from __future__ import annotations
 
-import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from .metrics import MAX_AGE, NUMERATOR_METRICS
-
-TIERS = ("district", "province")
-
-
-class RuleError(ValueError):
-    """The rule data is inconsistent (raised at load time, never mid-evaluation)."""
-
-
-def _in_years(year: int, valid_from: int | None, valid_to: int | None) -> bool:
-    return (valid_from is None or year >= valid_from) and (valid_to is None or year <= valid_to)
-
-
-@dataclass(frozen=True)
-class Standard:
-    id: str
-    max_level: int
-    name_vi: str
-    name_en: str
-    source: str
-    valid_from: int | None = None
-    valid_to: int | None = None
-
-    def valid_in(self, year: int) -> bool:
-        return _in_years(year, self.valid_from, self.valid_to)
-
-
-@dataclass(frozen=True)
-class Criterion:
-    """One commune criterion at one level (the same id appears once per level)."""
-
-    id: str
-    standard: str
-    level: int
-    metric: str
-    band: tuple[int, int]
-    band_dbkk: tuple[int, int]
-    threshold: Fraction
-    threshold_dbkk: Fraction
-    unverified: bool
-    source: str
-    label_vi: str
-    label_en: str
-    valid_from: int | None = None
-    valid_to: int | None = None
-
-    def valid_in(self, year: int) -> bool:
-        return _in_years(year, self.valid_from, self.valid_to)
-
-    def band_for(self, dbkk: bool) -> tuple[int, int]:
-        return self.band_dbkk if dbkk else self.band
-
-    def threshold_for(self, dbkk: bool) -> Fraction:
-        return self.threshold_dbkk if dbkk else self.threshold
-
-
-@dataclass(frozen=True)
-class Prerequisite:
-    """Reaching `level` of `standard` needs each (standard, min level) in `requires`."""
-
-    standard: str
-    level: int
-    requires: tuple[tuple[str, int], ...]
-    source: str
-
-
-@dataclass(frozen=True)
-class ConditionRule:
-    """A TT 07 condition: `kind` "ratio" (rooms per class) or "percent" (trained teachers)."""
-
-    id: str
-    standard: str
-    kind: str
-    threshold: Fraction
-    label_vi: str
-    label_en: str
-    source: str
-
-
-@dataclass(frozen=True)
-class ShareRule:
-    """Share (%) of recognized children needed; `share_dbkk` splits ordinary / ĐBKK children."""
-
-    standard: str
-    level: int
-    share: Fraction
-    share_dbkk: Fraction | None
-    unverified: bool
-    source: str
-
-
-@dataclass(frozen=True)
-class Tier:
-    tier: str
-    children: str
-    rules: tuple[ShareRule, ...]
-
-    def rules_for(self, standard: str) -> tuple[ShareRule, ...]:
-        return tuple(r for r in self.rules if r.standard == standard)
-
-
-@dataclass(frozen=True)
-class Profile:
-    name: str
-    label_en: str
-    tiers: tuple[Tier, ...]
-    valid_from: int | None = None
-    valid_to: int | None = None
-
-    def valid_in(self, year: int) -> bool:
-        return _in_years(year, self.valid_from, self.valid_to)
-
-    def tier(self, name: str) -> Tier:
-        for t in self.tiers:
-            if t.tier == name:
-                return t
-        raise ValueError(f"profile {self.name} has no {name} tier")
-
-    @property
-    def unverified(self) -> bool:
-        return any(r.unverified for t in self.tiers for r in t.rules)
-
-
-@dataclass(frozen=True)
-class Policy:
-    id: str
-    default: str
-    choices: tuple[str, ...]
-    descriptions: Mapping[str, str]
-    label_vi: str
-    label_en: str
-    source: str
-
-
-@dataclass(frozen=True)
-class RuleBook:
-    version: int
-    standards: tuple[Standard, ...]
-    criteria: tuple[Criterion, ...]
-    prerequisites: tuple[Prerequisite, ...]
-    conditions: tuple[ConditionRule, ...]
-    profiles: tuple[Profile, ...]
-    policies: tuple[Policy, ...]
-
-    def standards_for(self, year: int) -> tuple[Standard, ...]:
-        return tuple(s for s in self.standards if s.valid_in(year))
-
-    def standard(self, standard_id: str) -> Standard:
-        for s in self.standards:
-            if s.id == standard_id:
-                return s
-        raise KeyError(standard_id)
-
-    def criteria_for(self, year: int, standard: str | None = None) -> tuple[Criterion, ...]:
-        return tuple(
-            c
-            for c in self.criteria
-            if c.valid_in(year) and (standard is None or c.standard == standard)
-        )
-
-    def criterion(self, criterion_id: str) -> tuple[Criterion, ...]:
-        """All level rows of one criterion id (KeyError if unknown)."""
-        rows = tuple(c for c in self.criteria if c.id == criterion_id)
-        if not rows:
-            raise KeyError(criterion_id)
-        return rows
-
-    def prerequisites_for(self, standard: str) -> tuple[Prerequisite, ...]:
-        return tuple(p for p in self.prerequisites if p.standard == standard)
-
-    def conditions_for(self, standard: str) -> tuple[ConditionRule, ...]:
-        return tuple(c for c in self.conditions if c.standard == standard)
-
-    def profile_for(self, year: int) -> Profile:
-        found = [p for p in self.profiles if p.valid_in(year)]
-        if len(found) != 1:
-            raise ValueError(f"no single roll-up profile for survey year {year}")
-        return found[0]
-
-    def policy(self, policy_id: str) -> Policy:
-        for p in self.policies:
-            if p.id == policy_id:
-                return p
-        raise KeyError(policy_id)
-
-    def resolve_policy(self, policy_id: str, value: str | None) -> str:
-        """`value` if given (checked against the choices), else the policy default."""
-        p = self.policy(policy_id)
-        if value is None:
-            return p.default
-        if value not in p.choices:
-            raise ValueError(f"{policy_id} must be one of {', '.join(p.choices)}, not {value!r}")
-        return value
-
-
-# ---------------------------------------------------------------------------------------------
-# Parsing
-
-
-def _frac(value: Any, where: str) -> Fraction:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise RuleError(f"{where}: number expected, got {value!r}")
-    try:
-        return Fraction(str(value))
-    except ValueError as exc:
-        raise RuleError(f"{where}: bad number {value!r}") from exc
-
-
-def _band(value: Any, where: str) -> tuple[int, int]:
-    if (
-        not isinstance(value, list)
-        or len(value) != 2
-        or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-        or not 0 <= value[0] <= value[1] <= MAX_AGE
-    ):
-        raise RuleError(f"{where}: band must be [lo, hi] with 0 <= lo <= hi <= {MAX_AGE}")
-    return (value[0], value[1])
-
-
-def _percent(value: Fraction, where: str) -> Fraction:
-    if not 0 <= value <= 100:
-        raise RuleError(f"{where}: percentage out of 0..100")
-    return value
-
-
-def _parse_standards(data: list[dict[str, Any]]) -> tuple[Standard, ...]:
-    out = []
-    for d in data:
-        s = Standard(
-            id=d["id"],
-            max_level=int(d["max_level"]),
-            name_vi=d.get("name_vi", ""),
-            name_en=d.get("name_en", ""),
-            source=d.get("source", ""),
-            valid_from=d.get("valid_from"),
-            valid_to=d.get("valid_to"),
-        )
-        if s.max_level < 1:
-            raise RuleError(f"standard {s.id}: max_level must be >= 1")
-        out.append(s)
-    if len({s.id for s in out}) != len(out):
-        raise RuleError("duplicate standard id")
-    return tuple(out)
-
-
-def _parse_criteria(
-    data: list[dict[str, Any]], standards: Mapping[str, Standard]
-) -> tuple[Criterion, ...]:
-    out: list[Criterion] = []
-    for d in data:
-        cid = d["id"]
-        std = standards.get(d["standard"])
-        if std is None:
-            raise RuleError(f"criterion {cid}: unknown standard {d['standard']!r}")
-        if d["metric"] not in NUMERATOR_METRICS:
-            raise RuleError(f"criterion {cid}: unknown metric {d['metric']!r}")
-        band = _band(d["band"], cid)
-        band_dbkk = _band(d.get("band_dbkk", d["band"]), cid)
-        for lv in d["levels"]:
-            level = int(lv["level"])
-            if not 1 <= level <= std.max_level:
-                raise RuleError(f"criterion {cid}: level {level} outside 1..{std.max_level}")
-            where = f"criterion {cid} level {level}"
-            threshold = _percent(_frac(lv["threshold"], where), where)
-            threshold_dbkk = _percent(_frac(lv.get("threshold_dbkk", lv["threshold"]), where), where)
-            out.append(
-                Criterion(
-                    id=cid,
-                    standard=std.id,
-                    level=level,
-                    metric=d["metric"],
-                    band=band,
-                    band_dbkk=band_dbkk,
-                    threshold=threshold,
-                    threshold_dbkk=threshold_dbkk,
-                    unverified=bool(lv.get("unverified", d.get("unverified", False))),
-                    source=lv.get("source", d.get("source", "")),
-                    label_vi=d.get("label_vi", ""),
-                    label_en=d.get("label_en", ""),
-                    valid_from=d.get("valid_from", std.valid_from),
-                    valid_to=d.get("valid_to", std.valid_to),
-                )
-            )
-    keys = [(c.id, c.level) for c in out]
-    if len(set(keys)) != len(keys):
-        raise RuleError("duplicate (criterion id, level)")
-    for s in standards.values():
-        for level in range(1, s.max_level + 1):
-            if not any(c.standard == s.id and c.level == level for c in out):
-                raise RuleError(f"standard {s.id}: no criterion at level {level}")
-    return tuple(out)
-
-
-def _parse_prerequisites(
-    data: list[dict[str, Any]], standards: Mapping[str, Standard]
-) -> tuple[Prerequisite, ...]:
-    out = []
-    for d in data:
-        reqs = tuple((r["standard"], int(r["level"])) for r in d["requires"])
-        for name in (d["standard"], *(r[0] for r in reqs)):
-            if name not in standards:
-                raise RuleError(f"prerequisite: unknown standard {name!r}")
-        out.append(Prerequisite(d["standard"], int(d["level"]), reqs, d.get("source", "")))
-    _check_acyclic(out)
-    return tuple(out)
-
-
-def _check_acyclic(prereqs: list[Prerequisite]) -> None:
-    edges: dict[str, set[str]] = {}
-    for p in prereqs:
-        edges.setdefault(p.standard, set()).update(r for r, _ in p.requires)
-    state: dict[str, int] = {}
-
-    def visit(node: str) -> None:
-        if state.get(node) == 1:
-            raise RuleError(f"prerequisite cycle through {node}")
-        if state.get(node) == 2:
-            return
-        state[node] = 1
-        for nxt in edges.get(node, ()):
-            visit(nxt)
-        state[node] = 2
-
-    for node in list(edges):
-        visit(node)
-
-
-def _parse_conditions(
-    data: list[dict[str, Any]], standards: Mapping[str, Standard]
-) -> tuple[ConditionRule, ...]:
-    out = []
-    for d in data:
-        if d["standard"] not in standards:
-            raise RuleError(f"condition {d['id']}: unknown standard {d['standard']!r}")
-        if d["kind"] not in ("ratio", "percent"):
-            raise RuleError(f"condition {d['id']}: kind must be ratio or percent")
-        out.append(
-            ConditionRule(
-                id=d["id"],
-                standard=d["standard"],
-                kind=d["kind"],
-                threshold=_frac(d["threshold"], d["id"]),
-                label_vi=d.get("label_vi", ""),
-                label_en=d.get("label_en", ""),
-                source=d.get("source", ""),
-            )
-        )
-    return tuple(out)
-
-
-def _parse_profiles(
-    data: list[dict[str, Any]], standards: Mapping[str, Standard]
-) -> tuple[Profile, ...]:
-    out = []
-    for d in data:
-        tiers = []
-        for t in d["tiers"]:
-            if t["tier"] not in TIERS:
-                raise RuleError(f"profile {d['name']}: tier must be one of {TIERS}")
-            rules = []
-            for r in t["rules"]:
-                where = f"profile {d['name']} {t['tier']} {r['standard']} L{r['level']}"
-                std = standards.get(r["standard"])
-                if std is None or not 1 <= int(r["level"]) <= std.max_level:
-                    raise RuleError(f"{where}: unknown standard or level")
-                dbkk = r.get("share_dbkk")
-                rules.append(
-                    ShareRule(
-                        standard=r["standard"],
-                        level=int(r["level"]),
-                        share=_percent(_frac(r["share"], where), where),
-                        share_dbkk=None if dbkk is None else _percent(_frac(dbkk, where), where),
-                        unverified=bool(r.get("unverified", False)),
-                        source=r.get("source", ""),
-                    )
-                )
-            tiers.append(Tier(t["tier"], t["children"], tuple(rules)))
-        out.append(
-            Profile(
-                name=d["name"],
-                label_en=d.get("label_en", ""),
-                tiers=tuple(tiers),
-                valid_from=d.get("valid_from"),
-                valid_to=d.get("valid_to"),
-            )
-        )
-    return tuple(out)
-
-
-def _parse_policies(data: Mapping[str, Any]) -> tuple[Policy, ...]:
-    out = []
-    for pid, d in data.items():
-        choices = tuple(d["choices"])
-        if d["default"] not in choices:
-            raise RuleError(f"policy {pid}: default not among choices")
-        out.append(
-            Policy(
-                id=pid,
-                default=d["default"],
-                choices=choices,
-                descriptions=dict(d.get("descriptions", {})),
-                label_vi=d.get("label_vi", ""),
-                label_en=d.get("label_en", ""),
-                source=d.get("source", ""),
-            )
-        )
-    return tuple(out)
-
-
-def parse_rules(data: Mapping[str, Any]) -> RuleBook:
-    """Build and validate a rule book from already-parsed TOML data."""
-    try:
-        standards = _parse_standards(data["standards"])
-        by_id = {s.id: s for s in standards}
-        book = RuleBook(
-            version=int(data.get("version", 1)),
-            standards=standards,
-            criteria=_parse_criteria(data["criteria"], by_id),
-            prerequisites=_parse_prerequisites(data.get("prerequisites", []), by_id),
-            conditions=_parse_conditions(data.get("conditions", []), by_id),
-            profiles=_parse_profiles(data.get("profiles", []), by_id),
-            policies=_parse_policies(data.get("policies", {})),
-        )
-    except (KeyError, TypeError) as exc:
-        raise RuleError(f"rule data incomplete: {exc!r}") from exc
-    if not any(p.id == "disabled_excluded" for p in book.policies):
-        raise RuleError("policy disabled_excluded is missing")
-    return book
-
-
-def loads_rules(text: str) -> RuleBook:
-    """Parse a rule set from TOML text (for a user-supplied rule file read by the caller)."""
-    try:
-        return parse_rules(tomllib.loads(text))
-    except tomllib.TOMLDecodeError as exc:
-        raise RuleError(f"rule file is not valid TOML: {exc}") from exc
+from .model import (
+    TIERS,
+    ConditionRule,
+    Criterion,
+    Policy,
+    Prerequisite,
+    Profile,
+    RuleBook,
+    ShareRule,
+    Standard,
+    Tier,
+)
+from .parse import RuleError, loads_rules, parse_rules
+
+__all__ = [
+    "TIERS",
+    "ConditionRule",
+    "Criterion",
+    "Policy",
+    "Prerequisite",
+    "Profile",
+    "RuleBook",
+    "RuleError",
+    "ShareRule",
+    "Standard",
+    "Tier",
+    "format_rules_text",
+    "load_rules",
+    "loads_rules",
+    "packaged_rules_text",
+    "parse_rules",
+    "rules_as_dict",
+]
 
 
 def packaged_rules_text() -> str:
+    """The TOML text shipped in the package (the only file this package reads)."""
     return resources.files(__package__).joinpath("rules.toml").read_text(encoding="utf-8")
 
 
@@ -460,3 +55,175 @@ def packaged_rules_text() -> str:
 def load_rules() -> RuleBook:
     """The packaged rule book (parsed once; it is immutable, so sharing it is safe)."""
     return loads_rules(packaged_rules_text())
+
+
+def num(value: Fraction | None) -> int | float | None:
+    """A threshold for JSON: an int when whole (95), else a float (0.7)."""
+    if value is None:
+        return None
+    return int(value) if value.denominator == 1 else float(value)
+
+
+def _criterion_dict(c: Criterion) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "standard": c.standard,
+        "level": c.level,
+        "metric": c.metric,
+        "band": list(c.band),
+        "band_dbkk": list(c.band_dbkk),
+        "threshold": num(c.threshold),
+        "threshold_dbkk": num(c.threshold_dbkk),
+        "unverified": c.unverified,
+        "valid_from": c.valid_from,
+        "valid_to": c.valid_to,
+        "label_vi": c.label_vi,
+        "label_en": c.label_en,
+        "source": c.source,
+    }
+
+
+def _share_dict(r: ShareRule) -> dict[str, Any]:
+    return {
+        "standard": r.standard,
+        "level": r.level,
+        "share": num(r.share),
+        "share_dbkk": num(r.share_dbkk),
+        "unverified": r.unverified,
+        "source": r.source,
+    }
+
+
+def _profile_dict(p: Profile) -> dict[str, Any]:
+    return {
+        "name": p.name,
+        "label_en": p.label_en,
+        "valid_from": p.valid_from,
+        "valid_to": p.valid_to,
+        "unverified": p.unverified,
+        "tiers": [
+            {"tier": t.tier, "children": t.children, "rules": [_share_dict(r) for r in t.rules]}
+            for t in p.tiers
+        ],
+    }
+
+
+def rules_as_dict(rules: RuleBook | None = None, year: int | None = None) -> dict[str, Any]:
+    """Every rule (or those in force in survey `year`), JSON-ready, with sources."""
+    book = rules or load_rules()
+    standards = book.standards_for(year) if year is not None else book.standards
+    criteria = book.criteria_for(year) if year is not None else book.criteria
+    profiles = (book.profile_for(year),) if year is not None else book.profiles
+    kept = {s.id for s in standards}
+    return {
+        "version": book.version,
+        "year": year,
+        "policies": {
+            p.id: {
+                "default": p.default,
+                "choices": list(p.choices),
+                "descriptions": dict(p.descriptions),
+                "label_vi": p.label_vi,
+                "label_en": p.label_en,
+                "source": p.source,
+            }
+            for p in book.policies
+        },
+        "standards": [
+            {
+                "id": s.id,
+                "max_level": s.max_level,
+                "name_vi": s.name_vi,
+                "name_en": s.name_en,
+                "valid_from": s.valid_from,
+                "valid_to": s.valid_to,
+                "source": s.source,
+            }
+            for s in standards
+        ],
+        "criteria": [_criterion_dict(c) for c in criteria],
+        "prerequisites": [
+            {
+                "standard": p.standard,
+                "level": p.level,
+                "requires": [{"standard": s, "level": lv} for s, lv in p.requires],
+                "source": p.source,
+            }
+            for p in book.prerequisites
+            if p.standard in kept
+        ],
+        "conditions": [
+            {
+                "id": c.id,
+                "standard": c.standard,
+                "kind": c.kind,
+                "threshold": num(c.threshold),
+                "label_vi": c.label_vi,
+                "label_en": c.label_en,
+                "source": c.source,
+            }
+            for c in book.conditions
+            if c.standard in kept
+        ],
+        "profiles": [_profile_dict(p) for p in profiles],
+    }
+
+
+def _band_text(band: tuple[int, int]) -> str:
+    return str(band[0]) if band[0] == band[1] else f"{band[0]}–{band[1]}"
+
+
+def _pct(value: Fraction | None) -> str:
+    return "" if value is None else f"{num(value)}"
+
+
+def format_rules_text(rules: RuleBook | None = None, year: int | None = None) -> str:
+    """A human table of the rules (Vietnamese names, English headings); * marks unverified."""
+    book = rules or load_rules()
+    data = rules_as_dict(book, year)
+    kept = {s["id"] for s in data["standards"]}
+    criteria = book.criteria_for(year) if year is not None else book.criteria
+    title = f"PCGD-XMC rule set v{book.version}"
+    out = [title + (f", survey year {year}" if year is not None else "")]
+    for p in book.policies:
+        out.append(f"Policy {p.id} = {p.default} (choices: {', '.join(p.choices)})")
+        out += [f"  {k}: {v}" for k, v in p.descriptions.items()]
+    head = f"  {'criterion':<24}{'L':>2}  {'metric':<26}{'band':<8}{'ĐBKK':<8}{'thr':>5}{'ĐBKK':>6}"
+    for s in book.standards:
+        if s.id not in kept:
+            continue
+        years = "" if s.valid_from is None else f" (from {s.valid_from})"
+        out += ["", f"[{s.id}] {s.name_vi} / {s.name_en}{years}", head]
+        for c in criteria:
+            if c.standard != s.id:
+                continue
+            mark = "*" if c.unverified else " "
+            out.append(
+                f"  {c.id:<24}{c.level:>2}  {c.metric:<26}{_band_text(c.band):<8}"
+                f"{_band_text(c.band_dbkk):<8}{_pct(c.threshold):>5}{_pct(c.threshold_dbkk):>6}"
+                f"{mark}  {c.source}"
+            )
+        for pre in book.prerequisites_for(s.id):
+            reqs = ", ".join(f"{r} ≥ {lv}" for r, lv in pre.requires)
+            out.append(f"  prerequisite for level ≥ {pre.level}: {reqs}  ({pre.source})")
+        for cond in book.conditions_for(s.id):
+            out.append(
+                f"  condition {cond.id} ≥ {num(cond.threshold)} ({cond.kind}): {cond.label_vi}"
+                f"  ({cond.source})"
+            )
+    profiles = (book.profile_for(year),) if year is not None else book.profiles
+    for p in profiles:
+        span = f"{p.valid_from or '…'}–{p.valid_to or '…'}"
+        out += ["", f"Roll-up profile {p.name} (survey years {span}): {p.label_en}"]
+        for t in p.tiers:
+            out.append(f"  {t.tier} ← {t.children}s: share of recognized {t.children}s (%)")
+            for r in t.rules:
+                if r.standard not in kept:
+                    continue
+                mark = "*" if r.unverified else " "
+                split = "" if r.share_dbkk is None else f" (ĐBKK {_pct(r.share_dbkk)})"
+                out.append(
+                    f"    {r.standard:<6}L{r.level} ≥ {_pct(r.share):>3}{split}{mark}  {r.source}"
+                )
+    out += ["", "* unverified: third-party source or inference (see rule sources)"]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,100 @@
+"""The one place a user's permissions become a query filter: the communes they may see.
+
+Every service that reads or writes survey data takes a Scope and applies `Scope.sql`, so no
+route can forget it. Units are resolved in the survey year's tree; a user whose unit belongs to
+the other tree (a district account looking at 2025 data) sees the communes its communes became.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from pcgd import db
+from pcgd.accounts.service import CurrentUser
+from pcgd.errors import Forbidden
+from pcgd.units import service as units
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    year: int
+    commune_ids: frozenset[int] | None  # None: every commune (admin)
+
+    def allows(self, commune_id: int) -> bool:
+        return self.commune_ids is None or commune_id in self.commune_ids
+
+    def check(self, commune_id: int) -> None:
+        if not self.allows(commune_id):
+            raise Forbidden("đơn vị này nằm ngoài phạm vi của tài khoản (outside your units)")
+
+    def sql(self, column: str, arg: int) -> str:
+        """A WHERE fragment; pass `self.param()` as query argument number `arg`."""
+        return "TRUE" if self.commune_ids is None else f"{column} = ANY(${arg}::int[])"
+
+    def param(self) -> list[int] | None:
+        return None if self.commune_ids is None else sorted(self.commune_ids)
+
+
+_cache: dict[tuple[int, int], tuple[float, Scope]] = {}
+_TTL = 60.0
+
+
+async def scope_for(user: CurrentUser, year: int) -> Scope:
+    key = (user.id, year)
+    hit = _cache.get(key)
+    now = time.monotonic()
+    if hit and now - hit[0] < _TTL:
+        return hit[1]
+    scope = Scope(year, None if user.is_admin else await _communes_of(user, year))
+    _cache[key] = (now, scope)
+    return scope
+
+
+def forget(user_id: int | None = None) -> None:
+    """Drop cached scopes (after a change of units or accounts)."""
+    for key in [k for k in _cache if user_id is None or k[0] == user_id]:
+        _cache.pop(key, None)
+
+
+async def _communes_of(user: CurrentUser, year: int) -> frozenset[int]:
+    if user.unit_id is None:
+        return frozenset()
+    unit = await units.get(user.unit_id)
+    ref = units.reference_date(year)
+    own = await db.pool().fetch(
+        "SELECT u.id FROM admin_unit u LEFT JOIN admin_unit p ON p.id = u.parent"
+        " WHERE u.kind = 'commune' AND (u.id = $1 OR u.parent = $1 OR p.parent = $1)",
+        unit.id,
+    )
+    ids = [r["id"] for r in own]
+    valid = await db.pool().fetch(
+        f"SELECT u.id FROM admin_unit u WHERE u.id = ANY($2::int[]) AND {units.VALID_SQL}",
+        ref,
+        ids,
+    )
+    if valid:
+        return frozenset(r["id"] for r in valid)
+    # The account's unit is from the other tree: follow the old→new commune succession.
+    mapped = await db.pool().fetch(
+        "SELECT DISTINCT CASE WHEN s.old_unit = ANY($2::int[]) THEN s.new_unit ELSE s.old_unit END"
+        " AS id FROM unit_succession s WHERE s.old_unit = ANY($2::int[])"
+        " OR s.new_unit = ANY($2::int[])",
+        ref,
+        ids,
+    )
+    return frozenset(r["id"] for r in mapped)
+
+
+async def require_unit(user: CurrentUser, unit: units.Unit, year: int) -> Scope:
+    """The user's scope, after checking they may see `unit` (a commune or a whole area)."""
+    scope = await scope_for(user, year)
+    if scope.commune_ids is None:
+        return scope
+    if unit.kind == "commune":
+        scope.check(unit.id)
+        return scope
+    communes = await units.communes_under(unit, year)
+    if not communes or not all(scope.allows(c.id) for c in communes):
+        raise Forbidden("đơn vị này nằm ngoài phạm vi của tài khoản (outside your units)")
+    return scope

@@ -1,0 +1,1 @@
+"""The web application: app factory, security, layout and shared pages."""
