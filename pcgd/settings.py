@@ -9,8 +9,9 @@ from functools import lru_cache
 from pathlib import Path
 
 
-def _default_data_dir() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+def _default_data_dir(env: os._Environ[str] | dict[str, str]) -> Path:
+    home = env.get("HOME") or str(Path.home())
+    base = env.get("XDG_DATA_HOME") or str(Path(home) / ".local" / "share")
     return Path(base) / "pcgd"
 
 
@@ -49,7 +50,7 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
     url = env.get("DATABASE_URL") or None
     if url and not url.startswith(("postgres://", "postgresql://")):
         raise SettingsError("DATABASE_URL must be a postgresql:// URL")
-    data_dir = Path(env.get("PCGD_DATA_DIR") or _default_data_dir()).expanduser()
+    data_dir = Path(env.get("PCGD_DATA_DIR") or _default_data_dir(env)).expanduser()
     return Settings(
         database_url=url,
         data_dir=data_dir,

@@ -17,6 +17,7 @@ from .rules import load_rules, num
 
 _KNOWN = frozenset(METRICS)
 NO_DATA_NOTE = "no data for this year (nobody on the roll): level 0"
+NO_CHILD_DATA_NOTE = "no lower unit has data for this year: level 0"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -53,9 +54,10 @@ def _rate_row(
     has_data: bool,
     empty_note: str,
     note: str = "",
+    no_data_note: str = NO_DATA_NOTE,
 ) -> dict[str, Any]:
     if not has_data:
-        passed, short, note = False, None, NO_DATA_NOTE
+        passed, short, note = False, None, no_data_note
     elif denominator == 0:
         passed, short, note = True, 0, empty_note
     else:
@@ -333,6 +335,7 @@ def evaluate_aggregate(
                         has_data=has_data,
                         empty_note=f"{empty}: passes",
                         note=note,
+                        no_data_note=NO_CHILD_DATA_NOTE,
                     )
                 )
         level = _cumulative_level(rows, std.max_level) if has_data else 0
@@ -354,7 +357,7 @@ def evaluate_aggregate(
         "year": year,
         "profile": profile.name,
         "has_data": has_data,
-        "dbkk": sum(int(c.dbkk) for c in children),
+        "dbkk": sum(int(c.dbkk or 0) for c in children),
         "standards": out,
     }
 

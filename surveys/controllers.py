@@ -1,0 +1,84 @@
+"""Household API routes (interfaces.md): thin — parse, authorize via the scope, call the service."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from litestar import Controller, Response, delete, get, post, put
+from litestar.status_codes import HTTP_201_CREATED
+
+from pcgd.accounts.scope import require_unit, scope_for
+from pcgd.accounts.service import CurrentUser
+from pcgd.units import service as units
+from pcgd.web.security import login_required
+from surveys import service
+from surveys.schemas import HouseholdIn, HouseholdOut, HouseholdSummary
+
+
+class CommuneHouseholdApi(Controller):
+    path = "/api/communes/{code:str}/households"
+    guards = [login_required]
+    tags = ["households"]
+
+    @get("/")
+    async def list_households(
+        self,
+        user: CurrentUser,
+        code: str,
+        year: int | None = None,
+        q: str = "",
+        hamlet: str = "",
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[HouseholdSummary]:
+        """Households of a commune for a survey year; `q` ignores case and diacritics."""
+        year = year or date.today().year
+        commune = await units.resolve(code, year, kind="commune")
+        scope = await require_unit(user, commune, year)
+        return await service.list_households(
+            scope, commune, year, q=q, hamlet=hamlet, limit=min(limit, 1000), offset=offset
+        )
+
+    @post("/", status_code=HTTP_201_CREATED)
+    async def create_household(
+        self, user: CurrentUser, code: str, data: HouseholdIn, year: int | None = None
+    ) -> HouseholdOut:
+        """Create a household with its members (422 with field errors when invalid)."""
+        year = year or date.today().year
+        commune = await units.resolve(code, year, kind="commune")
+        scope = await require_unit(user, commune, year)
+        return await service.create_household(user, scope, commune, year, data)
+
+
+class HouseholdApi(Controller):
+    path = "/api/households/{household_id:int}"
+    guards = [login_required]
+    tags = ["households"]
+
+    @get("/")
+    async def get_household(self, user: CurrentUser, household_id: int) -> HouseholdOut:
+        _, year = await service.household_commune(household_id)
+        return await service.get_household(await scope_for(user, year), household_id)
+
+    @put("/")
+    async def update_household(
+        self, user: CurrentUser, household_id: int, data: HouseholdIn
+    ) -> HouseholdOut:
+        """Save with the `version` read: 409 if someone saved in between, 423 if locked."""
+        _, year = await service.household_commune(household_id)
+        return await service.update_household(
+            user, await scope_for(user, year), household_id, data
+        )
+
+    @delete("/", status_code=200)
+    async def delete_household(
+        self, user: CurrentUser, household_id: int, version: int | None = None
+    ) -> Response[dict[str, str]]:
+        _, year = await service.household_commune(household_id)
+        await service.delete_household(
+            user, await scope_for(user, year), household_id, version=version
+        )
+        return Response({"status": "deleted"})
+
+
+HANDLERS: list[object] = [CommuneHouseholdApi, HouseholdApi]

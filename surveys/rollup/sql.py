@@ -1,0 +1,125 @@
+"""The SQL of the indicator counts, generated from one table of metric conditions.
+
+Each person_year row is reduced to a few derived facts (age, highest grade completed, whether
+it is in the PPC core or the disabled-able group); every metric is then a `count(*) FILTER`.
+The same SELECT serves the full rebuild and the per-household delta applied on each save.
+"""
+
+from __future__ import annotations
+
+from pcgd.standards.metrics import DISABLED_SUFFIX, MAX_AGE, NUMERATOR_METRICS
+
+GENERAL_LEVELS = "('TH','THCS','THPT','GDTX_THCS','GDTX_THPT')"
+
+# Derived facts of one row (standards.md §3), computed once per row.
+DERIVED = f"""
+    py.commune, py.year, py.household,
+    least(py.year - p.birth_year, {MAX_AGE}) AS age,
+    p.sex, p.ethnicity, py.disability, py.movement, py.enrolled_level, py.residence_type,
+    coalesce(xmc_stage_completed, 0) AS xmc,
+    greatest(coalesce(py.mn_group_completed, 0),
+             CASE WHEN py.mn_completed_year IS NOT NULL THEN 5 ELSE 0 END) AS mn_group,
+    (py.mn_completed_year IS NOT NULL OR py.mn_group_completed = 5) AS mn_done,
+    (py.thpt_graduated_year IS NOT NULL) AS thpt_done,
+    (py.gdnn_completed_year IS NOT NULL) AS gdnn_done,
+    greatest(
+        CASE WHEN py.th_completed_year IS NOT NULL THEN 5 ELSE 0 END,
+        CASE WHEN py.thcs_graduated_year IS NOT NULL THEN 9 ELSE 0 END,
+        CASE WHEN py.thpt_graduated_year IS NOT NULL THEN 12 ELSE 0 END,
+        CASE WHEN py.enrolled_level IN {GENERAL_LEVELS} AND py.enrolled_grade ~ '^[0-9]+$'
+             THEN py.enrolled_grade::int - 1 ELSE 0 END,
+        coalesce(py.dropout_grade - 1, 0)
+    ) AS hgc,
+    s.commune AS school_commune
+"""
+
+# Numerator conditions (inside the PPC group), keyed by the engine's metric names.
+NUMERATORS: dict[str, str] = {
+    "mn_attending": "enrolled_level IN ('MN','TH')",
+    "mn_enrolled": "enrolled_level = 'MN'",
+    "mn_completed": "mn_done",
+    "grade1_plus": f"(hgc >= 1 OR enrolled_level IN {GENERAL_LEVELS})",
+    "th_completed": "hgc >= 5",
+    "th_completed_or_enrolled": "(hgc >= 5 OR enrolled_level = 'TH')",
+    "lit1": "(hgc >= 3 OR xmc >= 1)",
+    "lit2": "(hgc >= 5 OR xmc >= 2)",
+    "thcs_graduated": "hgc >= 9",
+    "studying": "(enrolled_level IN ('TH','THCS','THPT','GDTX_THPT','GDNN')"
+    " OR thpt_done OR gdnn_done)",
+    "mn_group_ge3": "mn_group >= 3",
+    "mn_group_ge4": "mn_group >= 4",
+    "mn_group_ge5": "mn_group >= 5",
+}
+assert tuple(NUMERATORS) == NUMERATOR_METRICS, "keep in step with pcgd.standards.metrics"
+
+OUT = "movement IN ('moved_out','deceased')"
+PPC = f"NOT {OUT} AND disability = ''"
+PPC_D = f"NOT {OUT} AND disability = 'able'"
+MINORITY = "ethnicity NOT IN ('', 'Kinh')"
+ENROLLED = "enrolled_level <> ''"
+
+# Every stored count: the engine's metrics plus the splits the official forms need.
+CONDITIONS: dict[str, str] = {
+    "roll": "TRUE",
+    "ppc": PPC,
+    "ppc_d": PPC_D,
+    **{name: f"{PPC} AND {cond}" for name, cond in NUMERATORS.items()},
+    **{name + DISABLED_SUFFIX: f"{PPC_D} AND {cond}" for name, cond in NUMERATORS.items()},
+    "roll_female": "sex = 'F'",
+    "roll_minority": MINORITY,
+    "roll_disabled": "disability <> ''",
+    "roll_disabled_able": "disability = 'able'",
+    "roll_disabled_enrolled": f"disability <> '' AND {ENROLLED}",
+    "roll_tam_tru": "residence_type = 'tam_tru'",
+    "moved_in": "movement = 'moved_in'",
+    "moved_out": "movement = 'moved_out'",
+    "deceased": "movement = 'deceased'",
+    "ppc_female": f"{PPC} AND sex = 'F'",
+    "ppc_minority": f"{PPC} AND {MINORITY}",
+    "enrolled": f"NOT {OUT} AND {ENROLLED}",
+    "enrolled_here": f"NOT {OUT} AND {ENROLLED} AND school_commune = commune",
+    "enrolled_elsewhere": f"NOT {OUT} AND {ENROLLED} AND school_commune IS DISTINCT FROM commune",
+}
+COLUMNS: tuple[str, ...] = tuple(CONDITIONS)
+
+
+def _rows(where: str) -> str:
+    return (
+        f"SELECT {DERIVED} FROM person_year py JOIN person p ON p.id = py.person"
+        " LEFT JOIN school s ON s.code = py.school_code AND py.school_code <> ''"
+        f" WHERE {where} AND py.year >= p.birth_year"
+    )
+
+
+def aggregate(where: str, *, group: str = "commune, year, age", sign: str = "") -> str:
+    """SELECT group…, one count per column, over the person_year rows matching `where`."""
+    counts = ",\n    ".join(
+        f"{sign}count(*) FILTER (WHERE {cond}) AS {name}" for name, cond in CONDITIONS.items()
+    )
+    return f"SELECT {group},\n    {counts}\nFROM ({_rows(where)}) r\nGROUP BY {group}"
+
+
+def upsert_delta(where: str, sign: str) -> str:
+    """Add (sign '') or subtract (sign '-') the counts of the matching rows."""
+    cols = ", ".join(COLUMNS)
+    updates = ", ".join(f"{c} = t.{c} + EXCLUDED.{c}" for c in COLUMNS)
+    return (
+        f"INSERT INTO commune_age_count AS t (commune, year, age, {cols})\n"
+        f"{aggregate(where, sign=sign)}\n"
+        f"ON CONFLICT (commune, year, age) DO UPDATE SET {updates}"
+    )
+
+
+def rebuild(where: str) -> str:
+    cols = ", ".join(COLUMNS)
+    return f"INSERT INTO commune_age_count (commune, year, age, {cols})\n{aggregate(where)}"
+
+
+def table_ddl() -> str:
+    """The summary table (used to write its migration)."""
+    cols = ",\n    ".join(f"{c} integer NOT NULL DEFAULT 0" for c in COLUMNS)
+    return (
+        "CREATE TABLE commune_age_count (\n    commune integer NOT NULL REFERENCES admin_unit"
+        " (id) ON DELETE RESTRICT,\n    year integer NOT NULL,\n    age smallint NOT NULL,\n"
+        f"    {cols},\n    PRIMARY KEY (commune, year, age)\n)"
+    )

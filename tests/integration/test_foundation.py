@@ -1,0 +1,128 @@
+"""Migrations, login, CSRF and the scope filter on a real PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+
+from pcgd import db
+from pcgd.migrate import upgrade
+from tests.factories import PASSWORD, login, make_user
+
+YEAR = 2025
+
+
+def household(code: str, hamlet: str = "Thôn 1") -> dict[str, object]:
+    return {
+        "household_code": code,
+        "hamlet": hamlet,
+        "address": "Số 1",
+        "members": [
+            {"full_name": "Nguyễn Văn An", "birth_date": "1980-05-02", "sex": "M",
+             "relation": "chu_ho"},
+            {"full_name": "Trần Thị Bình", "birth_date": "15/07/1982", "sex": "F",
+             "relation": "vợ"},
+            {"full_name": "Nguyễn Minh Châu", "birth_date": "2014", "sex": "F",
+             "relation": "con", "enrolled_level": "TH", "enrolled_grade": "5"},
+        ],
+    }
+
+
+async def test_migrations_are_idempotent_and_create_tables(database: str) -> None:
+    await upgrade()
+    tables = {
+        r["tablename"]
+        for r in await db.pool().fetch("SELECT tablename FROM pg_tables WHERE schemaname='public'")
+    }
+    assert {"admin_unit", "household", "person", "person_year", "user_account",
+            "audit_entry", "commune_age_count", "school"} <= tables
+    fk = await db.pool().fetchval(
+        "SELECT confdeltype FROM pg_constraint WHERE conrelid = 'person_year'::regclass"
+        " AND contype = 'f' AND conkey = ARRAY[(SELECT attnum FROM pg_attribute"
+        " WHERE attrelid = 'person_year'::regclass AND attname = 'person')]"
+    )
+    assert fk in ("r", b"r")  # ON DELETE RESTRICT
+
+
+async def test_units_resolve_per_year(database: str) -> None:
+    from pcgd.units import service as units
+
+    old = await units.resolve("01", 2024)
+    new = await units.resolve("01", 2025)
+    assert old.kind == new.kind == "province" and old.id != new.id
+    districts = await units.list_units(2024, parent=old)
+    assert districts and all(d.kind == "district" for d in districts)
+    communes = await units.list_units(2025, parent=new)
+    assert len(communes) > 100 and all(c.kind == "commune" for c in communes)
+
+
+async def test_api_login_good_and_bad_password(client, database: str) -> None:  # noqa: ANN001
+    username = await make_user("commune", "00004", YEAR)
+    bad = await client.post("/api/auth/login", json={"username": username, "password": "nope"})
+    assert bad.status_code == 401 and bad.json()["status_code"] == 401
+    good = await client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
+    assert good.status_code == 200
+    cookie = good.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "pcgd_session" in cookie
+    me = await client.get("/api/auth/me")
+    assert me.json()["unit_code"] == "00004"
+
+
+async def test_html_login_requires_csrf_token(client, database: str) -> None:  # noqa: ANN001
+    username = await make_user("commune", "00004", YEAR)
+    page = await client.get("/login")
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+    assert token
+    rejected = await client.post(
+        "/login", data={"username": username, "password": PASSWORD}
+    )
+    assert rejected.status_code == 403
+    accepted = await client.post(
+        "/login",
+        data={"username": username, "password": PASSWORD, "_csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
+    assert accepted.status_code in (301, 302, 303) and "pcgd_session" in accepted.headers.get(
+        "set-cookie", ""
+    )
+
+
+async def test_api_rejects_non_json_writes(client, database: str) -> None:  # noqa: ANN001
+    await login(client, await make_user("commune", "00004", YEAR))
+    r = await client.post(
+        f"/api/communes/00004/households?year={YEAR}", content=b"household_code=x",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert r.status_code == 415
+
+
+async def test_commune_user_cannot_see_another_commune(client, database: str) -> None:  # noqa: ANN001
+    await login(client, await make_user("commune", "00008", YEAR))
+    created = await client.post(f"/api/communes/00008/households?year={YEAR}",
+                                json=household("SC-1"))
+    assert created.status_code == 201, created.text
+    hid = created.json()["id"]
+
+    await login(client, await make_user("commune", "00025", YEAR))
+    assert (await client.get(f"/api/households/{hid}")).status_code == 403
+    assert (await client.get(f"/api/communes/00008/households?year={YEAR}")).status_code == 403
+    listed = await client.get(f"/api/communes/00025/households?year={YEAR}")
+    assert listed.status_code == 200 and listed.json() == []
+
+    await login(client, await make_user("province", "01", YEAR))
+    seen = await client.get(f"/api/households/{hid}")
+    assert seen.status_code == 200 and len(seen.json()["members"]) == 3
+
+
+async def test_errors_are_json_without_traceback(client, database: str) -> None:  # noqa: ANN001
+    await login(client, await make_user("commune", "00004", YEAR))
+    r = await client.get("/api/households/999999999")
+    assert r.status_code == 404
+    body = r.json()
+    assert set(body) == {"status_code", "detail", "extra"} and "Traceback" not in r.text
+
+
+async def test_health_and_offline_openapi(client, database: str) -> None:  # noqa: ANN001
+    assert (await client.get("/health")).json() == {"status": "ok"}
+    spec = (await client.get("/schema/openapi.json")).json()
+    assert "/api/auth/login" in spec["paths"]
+    assert "/api/households/{household_id}" in spec["paths"]
