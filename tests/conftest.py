@@ -48,7 +48,7 @@ async def database() -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="session")
-async def app(database: str):  # noqa: ANN201
+async def app(database: str):
     from pcgd.settings import load_settings
     from pcgd.web.app import create_app
 
@@ -56,7 +56,7 @@ async def app(database: str):  # noqa: ANN201
 
 
 @pytest.fixture
-async def client(app):  # noqa: ANN001, ANN201
+async def client(app):
     """An HTTP client on the app in this event loop (the pool lives here too)."""
     import httpx
 

@@ -18,7 +18,7 @@ async def make_user(role: str, unit_code: str | None, year: int) -> str:
     return username
 
 
-async def login(client, username: str) -> None:  # noqa: ANN001
+async def login(client, username: str) -> None:
     response = await client.post(
         "/api/auth/login", json={"username": username, "password": PASSWORD}
     )

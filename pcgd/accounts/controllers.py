@@ -48,7 +48,7 @@ class AuthPages(Controller):
     include_in_schema = False
 
     @get("/login")
-    async def login_page(self, next: str = "/") -> Template:  # noqa: A002
+    async def login_page(self, next: str = "/") -> Template:
         return Template(template_name="login.html", context={"next": _safe_next(next)})
 
     @post("/login")

@@ -1,4 +1,4 @@
-"""Turning errors into answers: JSON `{status_code, detail, extra}` for the API, a page for people."""
+"""Errors become answers: JSON `{status_code, detail, extra}` for the API, a page for people."""
 
 from __future__ import annotations
 

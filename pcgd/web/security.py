@@ -72,12 +72,14 @@ async def provide_user(request: Request[Any, Any, Any]) -> CurrentUser:
     return user
 
 
-async def login_required(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def login_required(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
     if await load_user(connection) is None:
         raise NotAuthorizedException("chưa đăng nhập (login required)")
 
 
-def role_required(*roles: str):  # noqa: ANN201 - a guard factory
+def role_required(*roles: str):
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         user = await load_user(connection)
         if user is None:

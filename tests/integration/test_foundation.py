@@ -55,7 +55,7 @@ async def test_units_resolve_per_year(database: str) -> None:
     assert len(communes) > 100 and all(c.kind == "commune" for c in communes)
 
 
-async def test_api_login_good_and_bad_password(client, database: str) -> None:  # noqa: ANN001
+async def test_api_login_good_and_bad_password(client, database: str) -> None:
     username = await make_user("commune", "00004", YEAR)
     bad = await client.post("/api/auth/login", json={"username": username, "password": "nope"})
     assert bad.status_code == 401 and bad.json()["status_code"] == 401
@@ -67,7 +67,7 @@ async def test_api_login_good_and_bad_password(client, database: str) -> None:  
     assert me.json()["unit_code"] == "00004"
 
 
-async def test_html_login_requires_csrf_token(client, database: str) -> None:  # noqa: ANN001
+async def test_html_login_requires_csrf_token(client, database: str) -> None:
     username = await make_user("commune", "00004", YEAR)
     page = await client.get("/login")
     token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
@@ -86,7 +86,7 @@ async def test_html_login_requires_csrf_token(client, database: str) -> None:  #
     )
 
 
-async def test_api_rejects_non_json_writes(client, database: str) -> None:  # noqa: ANN001
+async def test_api_rejects_non_json_writes(client, database: str) -> None:
     await login(client, await make_user("commune", "00004", YEAR))
     r = await client.post(
         f"/api/communes/00004/households?year={YEAR}", content=b"household_code=x",
@@ -95,7 +95,7 @@ async def test_api_rejects_non_json_writes(client, database: str) -> None:  # no
     assert r.status_code == 415
 
 
-async def test_commune_user_cannot_see_another_commune(client, database: str) -> None:  # noqa: ANN001
+async def test_commune_user_cannot_see_another_commune(client, database: str) -> None:
     await login(client, await make_user("commune", "00008", YEAR))
     created = await client.post(f"/api/communes/00008/households?year={YEAR}",
                                 json=household("SC-1"))
@@ -113,7 +113,7 @@ async def test_commune_user_cannot_see_another_commune(client, database: str) ->
     assert seen.status_code == 200 and len(seen.json()["members"]) == 3
 
 
-async def test_errors_are_json_without_traceback(client, database: str) -> None:  # noqa: ANN001
+async def test_errors_are_json_without_traceback(client, database: str) -> None:
     await login(client, await make_user("commune", "00004", YEAR))
     r = await client.get("/api/households/999999999")
     assert r.status_code == 404
@@ -121,7 +121,7 @@ async def test_errors_are_json_without_traceback(client, database: str) -> None:
     assert set(body) == {"status_code", "detail", "extra"} and "Traceback" not in r.text
 
 
-async def test_health_and_offline_openapi(client, database: str) -> None:  # noqa: ANN001
+async def test_health_and_offline_openapi(client, database: str) -> None:
     assert (await client.get("/health")).json() == {"status": "ok"}
     spec = (await client.get("/schema/openapi.json")).json()
     assert "/api/auth/login" in spec["paths"]
