@@ -7,6 +7,7 @@ import typer
 
 def register(app: typer.Typer) -> None:
     from pcgd.accounts import cli as accounts_cli
+    from pcgd.compliance import cli as compliance_cli
     from pcgd.units import cli as units_cli
     from pcgd.web import cli as web_cli
 
@@ -14,3 +15,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(accounts_cli.app, name="users")
     app.command("serve")(web_cli.serve)
     app.command("run")(web_cli.run)
+    app.command("evaluate")(compliance_cli.evaluate)
+    app.add_typer(compliance_cli.rules_app, name="rules")
+    app.add_typer(compliance_cli.rollup_app, name="rollup")

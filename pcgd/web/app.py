@@ -38,7 +38,7 @@ def _domain_handlers() -> list[object]:
 
     found: list[object] = []
     for module_name in (
-        "pcgd.standards_web.controllers",
+        "pcgd.compliance.controllers",
         "surveys.controllers",
         "pcgd.registry.controllers",
     ):

@@ -51,7 +51,9 @@ def write_annotated(
     sheet lists every issue.
     """
     issues = list(issues)
-    index = dict(column_index) if column_index is not None else header_index(table[0] if table else [])
+    index = (
+        dict(column_index) if column_index is not None else header_index(table[0] if table else [])
+    )
     cells: dict[tuple[int, int], list[Issue]] = {}
     for issue in issues:
         if 1 <= issue.row <= len(table):
@@ -76,8 +78,9 @@ def write_annotated(
                 ws.write_string(r, c, value, fills[severity])
             else:
                 ws.write_blank(r, c, None, fills[severity])
-            text = "\n".join(("Lỗi: " if i.severity == "error" else "Cảnh báo: ") + i.message
-                             for i in found)
+            text = "\n".join(
+                ("Lỗi: " if i.severity == "error" else "Cảnh báo: ") + i.message for i in found
+            )
             ws.write_comment(r, c, text, {"x_scale": 2.5, "y_scale": 1 + 0.6 * len(found)})
         ws.freeze_panes(1, 0)
         _write_issue_list(wb, issues)

@@ -72,8 +72,10 @@ def open_workbook(source: Source, filename: str = "") -> CalamineWorkbook:
 
 def sheet_rows(workbook: CalamineWorkbook, sheet: str | int = 0) -> list[list[str]]:
     """All rows of a sheet from A1 (empty leading rows/columns kept, so indices are stable)."""
-    ws = workbook.get_sheet_by_index(sheet) if isinstance(sheet, int) else (
-        workbook.get_sheet_by_name(sheet)
+    ws = (
+        workbook.get_sheet_by_index(sheet)
+        if isinstance(sheet, int)
+        else (workbook.get_sheet_by_name(sheet))
     )
     rows = [[cell_text(v) for v in row] for row in ws.to_python(skip_empty_area=False)]
     while rows and not any(rows[-1]):

@@ -14,6 +14,7 @@ from surveys.roll.values import format_date
 
 __all__ = ["person_cells", "roll_rows", "write_roll"]
 
+
 def person_cells(p: RollPerson) -> list[str | int]:
     """One roll row in column order: ints stay ints (numbers in XLSX), everything else text."""
     out: list[str | int] = []

@@ -91,6 +91,18 @@ def _rows(where: str) -> str:
     )
 
 
+def people_rows(where: str) -> str:
+    """The derived rows with who they are: for name lists behind a shortfall."""
+    return (
+        f"SELECT {DERIVED}, py.id AS person_year_id, py.position, p.id AS person_id,"
+        " p.full_name, p.birth_year, py.enrolled_grade, h.household_code, m.name AS hamlet"
+        " FROM person_year py JOIN person p ON p.id = py.person"
+        " JOIN household h ON h.id = py.household JOIN hamlet m ON m.id = h.hamlet"
+        " LEFT JOIN school s ON s.code = py.school_code AND py.school_code <> ''"
+        f" WHERE {where} AND py.year >= p.birth_year"
+    )
+
+
 def aggregate(where: str, *, group: str = "commune, year, age", sign: str = "") -> str:
     """SELECT group…, one count per column, over the person_year rows matching `where`."""
     counts = ",\n    ".join(

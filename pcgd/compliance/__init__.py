@@ -1,0 +1,1 @@
+"""Compliance: evaluating units against the standards from the stored counts, and showing it."""

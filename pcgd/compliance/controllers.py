@@ -1,0 +1,50 @@
+"""Evaluation API and the compliance board pages."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from litestar import Controller, get
+
+from pcgd.accounts.scope import require_unit
+from pcgd.accounts.service import CurrentUser
+from pcgd.compliance import service
+from pcgd.standards import rules_as_dict
+from pcgd.units import service as units
+from pcgd.web.security import login_required
+
+
+class EvaluationApi(Controller):
+    path = "/api"
+    guards = [login_required]
+    tags = ["standards"]
+
+    @get("/units/{code:str}/evaluation")
+    async def evaluation(
+        self, user: CurrentUser, code: str, year: int | None = None, policy: str | None = None
+    ) -> dict[str, Any]:
+        """The standards.md §7 object for a commune, district or province."""
+        year = year or date.today().year
+        unit = await units.resolve(code, year)
+        await require_unit(user, unit, year)
+        return await service.evaluate_unit(unit, year, policy=policy)
+
+    @get("/units/{code:str}/shortfall")
+    async def shortfall(
+        self, user: CurrentUser, code: str, criterion: str, year: int | None = None,
+        policy: str | None = None,
+    ) -> dict[str, Any]:
+        """The people behind a commune criterion's shortfall (its to-do list)."""
+        year = year or date.today().year
+        commune = await units.resolve(code, year, kind="commune")
+        await require_unit(user, commune, year)
+        return await service.shortfall_people(commune, year, criterion, policy=policy)
+
+    @get("/rules")
+    async def rules(self, year: int | None = None) -> dict[str, Any]:
+        """Every rule set, criterion and threshold in force, with sources."""
+        return rules_as_dict(year=year)
+
+
+HANDLERS: list[object] = [EvaluationApi]
