@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from operator import itemgetter
 
 from surveys.roll.fields import (
     AGE_CHECKED_LEVELS,
@@ -52,11 +53,14 @@ __all__ = [
     "validate_records",
 ]
 
-Record = tuple[int, Mapping[str, str]]  # (row number, canonical column -> stripped text)
+Record = tuple[int, Mapping[str, str]]
+HEAD = HEAD_RELATION
+HEADS = dict.fromkeys(HEAD_KEYS, HEAD_RELATION)  # (row number, canonical column -> stripped text)
 
 _SCHOOL_AGE_OFFSET = 5  # grade g is the usual grade at age g + 5 (standards §1: age = Y - birth)
 _MAX_LATE = 3
 _NT_USUAL_AGE = 2  # nursery (nhà trẻ) groups end at age 2
+_DROPOUT_GRADES = range(1, 13)
 
 
 def _column_letter(index: int) -> str:
@@ -114,6 +118,7 @@ class RollValidator:
         self.warnings: list[Issue] = []
         self._dates: dict[tuple[str, bool], tuple[dt.date | None, int | None, str | None]] = {}
         self._ethnic: dict[str, tuple[str, bool]] = {}
+        self._codes: dict[str, dict[str, str | None]] = {}
 
     # -- issue helpers ---------------------------------------------------------------------------
 
@@ -144,10 +149,18 @@ class RollValidator:
             self._ethnic[text] = hit
         return hit
 
+    def _lookup(self, col: str, text: str, codes: Mapping[str, str]) -> str | None:
+        """`codes[key(text)]`, memoised per column: a file repeats a handful of spellings."""
+        cache = self._codes.setdefault(col, {})
+        if text in cache:
+            return cache[text]
+        found = cache[text] = codes.get(key(text))
+        return found
+
     def _code(self, r: int, col: str, text: str, codes: Mapping[str, str], allowed: str) -> str:
         if not text:
             return ""
-        code = codes.get(key(text))
+        code = self._lookup(col, text, codes)
         if code is None:
             self._add(r, col, f"giá trị không hợp lệ “{text}” (cho phép: {allowed})")
             return ""
@@ -157,56 +170,69 @@ class RollValidator:
 
     def person(self, r: int, v: Mapping[str, str]) -> RollPerson:
         """Parse and check one record (every rule that needs only this row)."""
-        add, warn = self._add, self._warn
+        add, warn, get = self._add, self._warn, v.get
         for col in REQUIRED:
-            if not v.get(col) and col not in self.skip_required:
+            if not get(col) and col not in self.skip_required:
                 add(r, col, "thiếu giá trị (bắt buộc)")
 
-        code, hamlet = v.get("household_code", ""), squash(v.get("hamlet", ""))
+        code, hamlet = get("household_code", ""), squash(get("hamlet", ""))
         residence = self._code(
-            r, "residence_type", v.get("residence_type", ""), RESIDENCE_CODES, "thuong_tru, tam_tru"
+            r, "residence_type", get("residence_type", ""), RESIDENCE_CODES, "thuong_tru, tam_tru"
         )
-        birth_date, birth_year = self._birth(r, v.get("birth_date", ""))
+        birth_date, birth_year = self._birth(r, get("birth_date", ""))
 
         sex = ""
-        text = v.get("sex", "")
+        text = get("sex", "")
         if text:
-            sex = SEX_CODES.get(key(text), "")
+            sex = self._lookup("sex", text, SEX_CODES) or ""
             if not sex:
                 add(r, "sex", f"giá trị không hợp lệ “{text}” (cho phép: M, F, nam, nữ)")
 
         ethnicity = ""
-        text = v.get("ethnicity", "")
+        text = get("ethnicity", "")
         if text:
             ethnicity, known = self._ethnicity(text)
             if not known:
                 warn(r, "ethnicity", f"“{text}” không thuộc 54 dân tộc Việt Nam")
 
-        personal_id = v.get("personal_id", "").replace(" ", "")
+        personal_id = get("personal_id", "").replace(" ", "")
         if personal_id:
             self._check_personal_id(r, personal_id, sex, birth_year)
 
-        relation = v.get("relation", "")
-        relation = HEAD_RELATION if key(relation) in HEAD_KEYS else squash(relation)
+        relation = get("relation", "")
+        relation = squash(relation) if self._lookup("relation", relation, HEADS) is None else HEAD
 
         disability = self._code(
-            r, "disability", v.get("disability", ""), DISABILITY_CODES, "able, unable"
+            r, "disability", get("disability", ""), DISABILITY_CODES, "able, unable"
         )
-        movement, movement_date = self._movement(r, v)
-        level, grade = self._enrolment(r, v, birth_year)
+        movement, movement_date = "", None
+        if get("movement") or get("movement_date"):
+            movement, movement_date = self._movement(r, v)
+        level = grade = ""
+        if get("enrolled_level") or get("enrolled_grade"):
+            level, grade = self._enrolment(r, v, birth_year)
 
-        school = v.get("school_code", "")
+        school = get("school_code", "")
         if school and self.known_schools is not None and school not in self.known_schools:
             add(r, "school_code", f"mã trường “{school}” không có trong danh mục trường")
 
-        years = {col: self._year(r, col, v.get(col, ""), birth_year) for col in YEAR_FIELDS}
-        mn_group = self._small_int(r, "mn_group_completed", v, MN_GROUPS)
-        if mn_group is not None and mn_group < 5 and years["mn_completed_year"] is not None:
-            warn(r, "mn_group_completed", f"nhóm {mn_group} mâu thuẫn với năm hoàn thành CT GDMN")
-        xmc = self._small_int(r, "xmc_stage_completed", v, XMC_STAGES)
-        dropout_grade = self._small_int(r, "dropout_grade", v, range(1, 13))
+        years: dict[str, int | None] = dict.fromkeys(YEAR_FIELDS)
+        for col in YEAR_FIELDS:
+            text = get(col)
+            if text:
+                years[col] = self._year(r, col, text, birth_year)
+        mn_group = xmc = dropout_grade = None
+        if get("mn_group_completed"):
+            mn_group = self._small_int(r, "mn_group_completed", v, MN_GROUPS)
+            if mn_group is not None and mn_group < 5 and years["mn_completed_year"] is not None:
+                reason = f"nhóm {mn_group} mâu thuẫn với năm hoàn thành CT GDMN"
+                warn(r, "mn_group_completed", reason)
+        if get("xmc_stage_completed"):
+            xmc = self._small_int(r, "xmc_stage_completed", v, XMC_STAGES)
+        if get("dropout_grade"):
+            dropout_grade = self._small_int(r, "dropout_grade", v, _DROPOUT_GRADES)
         dropout_year = years["dropout_year"]
-        has_grade, has_year = bool(v.get("dropout_grade")), bool(v.get("dropout_year"))
+        has_grade, has_year = bool(get("dropout_grade")), bool(get("dropout_year"))
         if has_grade and not has_year:
             warn(r, "dropout_year", "có lớp bỏ học nhưng thiếu năm bỏ học")
         elif has_year and not has_grade:
@@ -217,17 +243,17 @@ class RollValidator:
         return RollPerson(
             household_code=code,
             hamlet=hamlet,
-            address=squash(v.get("address", "")),
+            address=squash(get("address", "")),
             residence_type=residence,
-            full_name=squash(v.get("full_name", "")),
+            full_name=squash(get("full_name", "")),
             birth_date=birth_date,
             birth_year=birth_year or 0,
             sex=sex,
             ethnicity=ethnicity,
             personal_id=personal_id,
             relation=relation,
-            father_name=squash(v.get("father_name", "")),
-            mother_name=squash(v.get("mother_name", "")),
+            father_name=squash(get("father_name", "")),
+            mother_name=squash(get("mother_name", "")),
             disability=disability,
             movement=movement,
             movement_date=movement_date,
@@ -315,7 +341,7 @@ class RollValidator:
         text, grade = v.get("enrolled_level", ""), v.get("enrolled_grade", "")
         level = ""
         if text:
-            level = LEVEL_CODES.get(key(text), "")
+            level = self._lookup("enrolled_level", text, LEVEL_CODES) or ""
             if not level:
                 self._add(r, "enrolled_level", f"giá trị không hợp lệ “{text}”")
                 return "", ""
@@ -479,16 +505,17 @@ def parse_roll(
     blank_cols = [i for i, h in enumerate(header) if not str(h).strip()]
     validator = RollValidator(year=year, known_schools=known_schools, skip_required=missing)
     validator.errors.extend(header_issues)
-    items = list(index.items())
+    names = tuple(index)
+    getter = itemgetter(*index.values()) if len(index) > 1 else None
     stray: list[int] = []
 
     def records() -> Iterable[Record]:
         for n, cells in enumerate(rows, start=2):
             ncell = len(cells)
-            if ncell >= width:
-                values = {name: cells[i].strip() for name, i in items}
+            if ncell >= width and getter is not None:
+                values = dict(zip(names, map(str.strip, getter(cells)), strict=True))
             else:
-                values = {name: cells[i].strip() for name, i in items if i < ncell}
+                values = {name: cells[i].strip() for name, i in index.items() if i < ncell}
             if not any(values.values()):
                 if any(c.strip() for c in cells):
                     stray.append(n)
