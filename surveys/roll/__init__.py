@@ -20,7 +20,13 @@ from surveys.roll.mau_nhap_lieu import (
 from surveys.roll.model import Issue, ParseResult, RollHousehold, RollPerson
 from surveys.roll.reader import RollFileError, detect_format, read_table
 from surveys.roll.text import fold, name_key
-from surveys.roll.validate import HouseholdCheck, parse_roll, parse_roll_rows
+from surveys.roll.validate import (
+    HouseholdCheck,
+    RollValidator,
+    parse_roll,
+    parse_roll_rows,
+    validate_records,
+)
 from surveys.roll.writer import write_roll
 
 __all__ = [
@@ -31,6 +37,7 @@ __all__ = [
     "RollFileError",
     "RollHousehold",
     "RollPerson",
+    "RollValidator",
     "annotate",
     "detect_format",
     "fold",
@@ -41,6 +48,7 @@ __all__ = [
     "parse_roll_rows",
     "read_mau_nhap_lieu",
     "read_table",
+    "validate_records",
     "write_annotated",
     "write_mau_nhap_lieu",
     "write_roll",

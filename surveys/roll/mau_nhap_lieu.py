@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import xlsxwriter
@@ -162,10 +163,6 @@ class MauNhapLieuTable:
 # -- reading -------------------------------------------------------------------------------------
 
 
-def _cell(cells: Sequence[str], i: int) -> str:
-    return cells[i] if i < len(cells) else ""
-
-
 def _int(text: str) -> int | None:
     m = _LEADING_INT.search(text)
     return int(m.group()) if m else None
@@ -196,9 +193,14 @@ def _find_id_column(header_rows: Sequence[Sequence[str]]) -> int | None:
     return cccd
 
 
+# Workbook columns hold a few dozen distinct spellings; memoising their keys halves conversion time.
+_key = lru_cache(maxsize=4096)(key)
+_fold = lru_cache(maxsize=4096)(fold)
+
+
 def khoi_hoc(text: str, bo_tuc: bool) -> tuple[str, str] | None:
     """Khối học → (enrolled_level, enrolled_grade); None when the text is not recognised."""
-    k = key(text)
+    k = _key(text)
     if not k:
         return "", ""
     bare = k.removeprefix("lop ").removeprefix("khoi ").removeprefix("k").strip()
@@ -257,7 +259,10 @@ def _implied(recorded: int, gap: int, birth_year: int | None) -> int:
 
 
 class _Converter:
-    """Turns one workbook row into canonical roll text (plus conversion issues)."""
+    """Turns one workbook row into canonical roll text (plus conversion issues).
+
+    Rows arrive padded to the sheet's full width, so cells are read by plain indexing.
+    """
 
     def __init__(self, year: int, pid_col: int | None) -> None:
         self.year = year
@@ -270,36 +275,33 @@ class _Converter:
 
     def row(self, r: int, c: Sequence[str]) -> dict[str, str]:
         v: dict[str, str] = {}
-        code = _cell(c, SO_PHIEU)
-        address = squash(_cell(c, DIA_CHI))
+        code = c[SO_PHIEU]
+        address = squash(c[DIA_CHI])
         v["household_code"] = code
         v["address"] = address
-        hamlet = address.split(" - ", 1)[0].strip() if address else ""
-        if not hamlet and code.count("_") >= 3:
-            hamlet = code.split("_")[3]
-        v["hamlet"] = hamlet
-        residence = _cell(c, DIEN_CU_TRU)
-        v["residence_type"] = _RESIDENCE.get(key(residence), residence)
-        v["full_name"] = squash(f"{_cell(c, HO_DEM)} {_cell(c, TEN)}")
+        v["hamlet"] = address.split(" - ", 1)[0].strip() if address else ""
+        residence = c[DIEN_CU_TRU]
+        v["residence_type"] = _RESIDENCE.get(_key(residence), residence)
+        v["full_name"] = squash(f"{c[HO_DEM]} {c[TEN]}")
         v["birth_date"] = self._birth(r, c)
-        nu = _cell(c, NU)
-        v["sex"] = "F" if fold(nu) in _YES else ("M" if not nu else nu)
-        v["ethnicity"] = _cell(c, DAN_TOC)
-        v["personal_id"] = _cell(c, self.pid_col) if self.pid_col is not None else ""
-        v["relation"] = _cell(c, QUAN_HE)
-        v["father_name"] = _cell(c, CHA_ME)
+        nu = c[NU]
+        v["sex"] = "F" if _fold(nu) in _YES else ("M" if not nu else nu)
+        v["ethnicity"] = c[DAN_TOC]
+        v["personal_id"] = c[self.pid_col] if self.pid_col is not None else ""
+        v["relation"] = c[QUAN_HE]
+        v["father_name"] = c[CHA_ME]
         v["mother_name"] = ""
-        if any(_blank0(_cell(c, i)) for i in range(KT_FIRST, KT_LAST + 1)):
-            v["disability"] = "able" if fold(_cell(c, KHA_NANG)) in _YES else "unable"
+        if any(_blank0(c[i]) for i in range(KT_FIRST, KT_LAST + 1)):
+            v["disability"] = "able" if _fold(c[KHA_NANG]) in _YES else "unable"
         else:
             v["disability"] = ""
         v["movement"], v["movement_date"] = self._movement(r, c)
-        v["school_code"] = _cell(c, MA_TRUONG)
+        v["school_code"] = c[MA_TRUONG]
         self._enrolment(r, c, v)
-        birth_year = _int(_cell(c, NAM_SINH)[:4]) if _cell(c, NAM_SINH) else None
+        birth_year = _int(c[NAM_SINH][:4]) if c[NAM_SINH] else None
         self._diplomas(r, c, v, birth_year)
         self._dropout(c, v)
-        stage = _cell(c, XMC_HOAN_THANH)  # here "0" is a real value: stage 0
+        stage = c[XMC_HOAN_THANH]  # here "0" is a real value: stage 0
         v["xmc_stage_completed"] = ""
         if stage:
             n = _xmc_completed_stage(stage)
@@ -313,7 +315,7 @@ class _Converter:
         return v
 
     def _birth(self, r: int, c: Sequence[str]) -> str:
-        day, month, year = _cell(c, NGAY), _cell(c, THANG), _cell(c, NAM_SINH)
+        day, month, year = c[NGAY], c[THANG], c[NAM_SINH]
         if not year:
             return ""
         if day and month:
@@ -325,19 +327,19 @@ class _Converter:
         return year
 
     def _movement(self, r: int, c: Sequence[str]) -> tuple[str, str]:
-        text = key(_cell(c, HCDB))
+        text = _key(c[HCDB])
         movement = ""
         if text:
             movement = MOVEMENT_CODES.get(text, "")
             if not movement and ("chet" in text or "tu vong" in text or text == "mat"):
                 movement = "deceased"
         if not movement:
-            status = key(_cell(c, TINH_TRANG))
+            status = _key(c[TINH_TRANG])
             if status in ("chuyen den", "chuyen di"):
                 movement = MOVEMENT_CODES[status]
         if not movement:
             return "", ""
-        m = _DATE_IN_TEXT.search(_cell(c, HCDB_CHI_TIET))
+        m = _DATE_IN_TEXT.search(c[HCDB_CHI_TIET])
         if m:
             if m.group(1):
                 return movement, f"{m.group(1)}/{m.group(2)}/{m.group(3)}"
@@ -352,13 +354,13 @@ class _Converter:
         return movement, self.period_end.isoformat()
 
     def _enrolment(self, r: int, c: Sequence[str], v: dict[str, str]) -> None:
-        text = _cell(c, KHOI_HOC)
-        found = khoi_hoc(text, fold(_cell(c, BO_TUC)) in _YES)
+        text = c[KHOI_HOC]
+        found = khoi_hoc(text, _fold(c[BO_TUC]) in _YES)
         if found is None:
             self._issue(r, "enrolled_level", f"Khối học: không nhận ra “{text}”")
             found = ("", "")
         level, grade = found
-        xmc = _blank0(_cell(c, XMC_DANG_HOC))
+        xmc = _blank0(c[XMC_DANG_HOC])
         if not level and xmc:
             stage = _xmc_class_stage(xmc)
             if stage is None:
@@ -370,10 +372,10 @@ class _Converter:
     def _diplomas(self, r: int, c: Sequence[str], v: dict[str, str], birth: int | None) -> None:
         years: dict[str, int] = {}
         raw: dict[str, str] = {}
-        level_text = _blank0(_cell(c, BAC_TN))
-        year_text = _school_year_end(_cell(c, NAM_TN))
+        level_text = _blank0(c[BAC_TN])
+        year_text = _school_year_end(c[NAM_TN])
         if level_text:
-            level = _DIPLOMA.get(key(level_text))
+            level = _DIPLOMA.get(_key(level_text))
             if level is None:
                 self._issue(r, "th_completed_year", f"Bậc tốt nghiệp: không nhận ra “{level_text}”")
             else:
@@ -382,13 +384,11 @@ class _Converter:
             self._issue(
                 r, "th_completed_year", "Năm tốt nghiệp: có năm nhưng thiếu bậc, bỏ qua", "warning"
             )
-        vocational = _blank0(_cell(c, BAC_NGHE))
+        vocational = _blank0(c[BAC_NGHE])
         if vocational:
-            nam = _cell(c, NAM_NGHE) or (
-                _cell(c, SO_BANG) if parse_year(_cell(c, SO_BANG))[0] else ""
-            )
+            nam = c[NAM_NGHE] or (c[SO_BANG] if parse_year(c[SO_BANG])[0] else "")
             nam = _school_year_end(nam)
-            if key(vocational).startswith(_UNIVERSITY):
+            if _key(vocational).startswith(_UNIVERSITY):
                 if "THPT" not in years and "THPT" not in raw:
                     y, _ = parse_year(nam)
                     if y is not None:
@@ -435,17 +435,18 @@ class _Converter:
 
     @staticmethod
     def _dropout(c: Sequence[str], v: dict[str, str]) -> None:
-        grade, year = _blank0(_cell(c, BO_HOC_LOP)), _blank0(_cell(c, BO_HOC_NAM))
+        grade, year = _blank0(c[BO_HOC_LOP]), _blank0(c[BO_HOC_NAM])
         if not grade and not year:
-            done = _int(_blank0(_cell(c, HOC_XONG_LOP)))
+            done = _int(_blank0(c[HOC_XONG_LOP]))
             if done is not None and 1 <= done <= 11:
-                grade, year = str(done + 1), _blank0(_cell(c, HOC_XONG_NAM))
+                grade, year = str(done + 1), _blank0(c[HOC_XONG_NAM])
         v["dropout_grade"] = str(_int(grade)) if grade and _int(grade) is not None else grade
         v["dropout_year"] = _school_year_end(year)
 
 
 def _fill_household_fields(records: list[tuple[int, dict[str, str]]]) -> None:
-    """Members' blank address/hamlet/residence type come from their household's other rows."""
+    """Members' blank address/hamlet/residence type come from their household's other rows;
+    a household without any address takes its hamlet from the form number."""
     shared: dict[str, dict[str, str]] = {}
     for _, v in records:
         code = v["household_code"]
@@ -459,23 +460,29 @@ def _fill_household_fields(records: list[tuple[int, dict[str, str]]]) -> None:
         for k in ("address", "hamlet", "residence_type"):
             if not v[k] and k in known:
                 v[k] = known[k]
+        code = v["household_code"]
+        if not v["hamlet"] and code.count("_") >= 3:
+            v["hamlet"] = code.split("_")[3]  # no address anywhere: the form number's hamlet
 
 
 def convert_rows(rows: Sequence[Sequence[str]], *, year: int) -> MauNhapLieuTable:
     """Canonical records from the MauNhapLieu sheet's rows (all of them, header block included)."""
     pid_col = _find_id_column(rows[: FIRST_DATA_ROW - 1])
     conv = _Converter(year, pid_col)
+    width = max(PERSONAL_ID_DEFAULT, pid_col or 0) + 1
     records: list[tuple[int, dict[str, str]]] = []
     for n in range(FIRST_DATA_ROW - 1, len(rows)):
         c = rows[n]
-        if not any(_cell(c, i) for i in (TT, HO_DEM, TEN, NAM_SINH, SO_PHIEU)):
+        if len(c) < width:
+            c = [*c, *([""] * (width - len(c)))]
+        if not (c[TT] or c[HO_DEM] or c[TEN] or c[NAM_SINH] or c[SO_PHIEU]):
             continue
         records.append((n + 1, conv.row(n + 1, c)))
     _fill_household_fields(records)
     index = dict(COLUMN_INDEX)
     if pid_col is not None:
         index["personal_id"] = pid_col
-    return MauNhapLieuTable([list(r) for r in rows], list(records), conv.issues, index)
+    return MauNhapLieuTable(list(rows), list(records), conv.issues, index)
 
 
 def read_mau_nhap_lieu(source: Source, filename: str = "", *, year: int) -> MauNhapLieuTable:

@@ -11,7 +11,7 @@ from msgspec.structs import astuple
 Severity = Literal["error", "warning"]
 
 
-class RollPerson(msgspec.Struct, frozen=True, kw_only=True, eq=False):
+class RollPerson(msgspec.Struct, frozen=True, kw_only=True, eq=False, gc=False):
     """One roll row in canonical form (codes normalised, '' / None for blanks).
 
     Attributes follow the column order of roll-format.md. `source_row` is provenance, not data:
@@ -54,6 +54,11 @@ class RollPerson(msgspec.Struct, frozen=True, kw_only=True, eq=False):
             return NotImplemented
         return astuple(self)[:-1] == astuple(other)[:-1]
 
+    def __ne__(self, other: object) -> bool:  # msgspec's own __ne__ would compare source_row
+        if type(other) is not RollPerson:
+            return NotImplemented
+        return astuple(self)[:-1] != astuple(other)[:-1]
+
     def __hash__(self) -> int:
         return hash(astuple(self)[:-1])
 
@@ -71,7 +76,7 @@ class RollHousehold(msgspec.Struct):
         return next((p for p in self.members if p.relation == "chu_ho"), None)
 
 
-class Issue(msgspec.Struct, frozen=True):
+class Issue(msgspec.Struct, frozen=True, gc=False):
     """A problem found in one cell (or one row when `column` is '')."""
 
     row: int  # 1-based row in the source file (member index for the web form)

@@ -45,10 +45,10 @@ def _bytes(source: Source) -> bytes:
 
 def cell_text(value: object) -> str:
     """A spreadsheet value as typed text: whole floats lose `.0`, dates become ISO."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
+    if type(value) is str:  # most cells; checked first because this runs on every cell
         return value.strip()
+    if value is None:
+        return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):
@@ -77,7 +77,10 @@ def sheet_rows(workbook: CalamineWorkbook, sheet: str | int = 0) -> list[list[st
         if isinstance(sheet, int)
         else (workbook.get_sheet_by_name(sheet))
     )
-    rows = [[cell_text(v) for v in row] for row in ws.to_python(skip_empty_area=False)]
+    rows = [
+        [v.strip() if type(v) is str else cell_text(v) for v in row]
+        for row in ws.to_python(skip_empty_area=False)
+    ]
     while rows and not any(rows[-1]):
         rows.pop()
     return rows
