@@ -16,3 +16,15 @@ async def upgrade() -> None:
         result = await run_forwards(app_name="all")
     if not result.success:
         raise UserError(f"migration failed: {result.message or out.getvalue().strip()[-300:]}")
+    await _functions()
+
+
+async def _functions() -> None:
+    """Server-side functions are code: recreated from the current source on every upgrade."""
+    from pcgd import db
+    from surveys.save_sql import functions_ddl
+
+    async with db.pool().acquire() as conn, conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(727274)")
+        for ddl in functions_ddl():
+            await conn.execute(ddl)

@@ -1,15 +1,14 @@
 """The household write path: every save (web form, API, import, fixes) goes through here.
 
-One transaction per save: lock check, version check (optimistic locking), validation with the
-roll-format rules, person and status upserts, the indicator-count delta, and the audit entry.
+Validation with the roll-format rules runs here in Python; then one server-side function call
+(surveys/save_sql.py) does the rest in one transaction: scope and lock checks, the version check
+(optimistic locking), person and status upserts, the indicator-count deltas, and the audit entry.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -19,13 +18,14 @@ from pcgd import db
 from pcgd.accounts.scope import Scope
 from pcgd.accounts.service import CurrentUser
 from pcgd.audit import service as audit
-from pcgd.errors import Conflict, Locked, NotFound, ValidationFailed
+from pcgd.errors import Conflict, Forbidden, Locked, NotFound, ValidationFailed
 from pcgd.units import service as units
+from surveys import save_sql
 from surveys.roll.model import RollHousehold, RollPerson
 from surveys.roll.text import name_key
 from surveys.roll.validate import parse_roll_rows
 from surveys.rollup import service as rollup
-from surveys.schemas import HouseholdIn, HouseholdOut, HouseholdSummary, MemberOut
+from surveys.schemas import HouseholdIn, HouseholdOut, HouseholdSummary
 
 STATUS_FIELDS = (
     "relation", "residence_type", "disability", "movement", "movement_date",
@@ -54,12 +54,6 @@ async def known_schools() -> frozenset[str]:
 def forget_schools() -> None:
     global _schools
     _schools = (0.0, frozenset())
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    commune: units.Unit
-    year: int
 
 
 async def check_unlocked(conn: asyncpg.Connection, commune_id: int, year: int) -> None:
@@ -107,49 +101,36 @@ def msgspec_to_dict(obj: Any) -> dict[str, Any]:
 
 # --- reading ---------------------------------------------------------------------------------
 
-_MEMBERS_SQL = f"""
-SELECT py.id AS person_year_id, py.household, p.id AS person_id, p.full_name, p.birth_date,
-       p.birth_year, p.sex, p.ethnicity, coalesce(p.personal_id, '') AS personal_id,
-       p.father_name, p.mother_name, py.confirmed, {", ".join("py." + f for f in STATUS_FIELDS)}
-FROM person_year py JOIN person p ON p.id = py.person
-WHERE py.household = ANY($1::int[]) ORDER BY py.household, py.position, py.id
-"""
+_commune_of: dict[int, tuple[int, int]] = {}  # household id → (commune, year); never changes
 
 
-def _member_out(row: asyncpg.Record) -> MemberOut:
-    d = dict(row)
-    d.pop("household", None)
-    birth = d.pop("birth_date")
-    year = d.pop("birth_year")
-    d["birth_date"] = birth.isoformat() if birth else str(year)
-    d["movement_date"] = d["movement_date"].isoformat() if d["movement_date"] else ""
-    return MemberOut(**d)
+def _household_out(raw: str) -> HouseholdOut:
+    data = msgspec.json.decode(raw)
+    head = next((m for m in data["members"] if m["relation"] == "chu_ho"), None)
+    data["residence_type"] = head["residence_type"] if head else ""
+    return msgspec.convert(data, HouseholdOut)
 
 
 async def _fetch(conn: asyncpg.Connection | asyncpg.Pool, household_id: int) -> HouseholdOut:
-    row = await conn.fetchrow(
-        "SELECT h.id, u.code AS commune, h.year, h.household_code, m.name AS hamlet, h.address,"
-        " h.version, h.commune AS commune_id FROM household h JOIN admin_unit u ON u.id = h.commune"
-        " JOIN hamlet m ON m.id = h.hamlet WHERE h.id = $1",
-        household_id,
-    )
-    if row is None:
+    raw = await conn.fetchval("SELECT pcgd_household_json($1)::text", household_id)
+    if raw is None:
         raise NotFound(f"không có hộ {household_id} (no such household)")
-    members = [_member_out(r) for r in await conn.fetch(_MEMBERS_SQL, [household_id])]
-    head = next((m for m in members if m.relation == "chu_ho"), None)
-    d = dict(row)
-    d.pop("commune_id")
-    return HouseholdOut(
-        **d, residence_type=head.residence_type if head else "", members=members
-    )
+    return _household_out(raw)
 
 
 async def household_commune(household_id: int) -> tuple[int, int]:
+    """(commune id, year) of a household; cached, since a household never moves."""
+    hit = _commune_of.get(household_id)
+    if hit is not None:
+        return hit
     row = await db.pool().fetchrow(
         "SELECT commune, year FROM household WHERE id = $1", household_id
     )
     if row is None:
         raise NotFound(f"không có hộ {household_id} (no such household)")
+    if len(_commune_of) > 200_000:
+        _commune_of.clear()
+    _commune_of[household_id] = (row["commune"], row["year"])
     return row["commune"], row["year"]
 
 
@@ -203,84 +184,21 @@ def _status_values(p: RollPerson) -> tuple[Any, ...]:
     return tuple(getattr(p, f) for f in STATUS_FIELDS)
 
 
-_INSERT_PERSONS = (
-    "INSERT INTO person (full_name, name_key, birth_date, birth_year, sex, ethnicity,"
-    " personal_id, father_name, mother_name)"
-    " SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::int[], $5::text[],"
-    " $6::text[], $7::text[], $8::text[], $9::text[]) RETURNING id"
-)
-_UPDATE_PERSON = (
-    "UPDATE person SET full_name = $2, name_key = $3, birth_date = $4, birth_year = $5, sex = $6,"
-    " ethnicity = $7, personal_id = $8, father_name = $9, mother_name = $10 WHERE id = $1"
-)
-_STATUS_COLS = ", ".join(STATUS_FIELDS)
-_STATUS_PARAMS = ", ".join(f"${i}" for i in range(7, 7 + len(STATUS_FIELDS)))
-_INSERT_STATUS = (
-    "INSERT INTO person_year (person, household, commune, year, position, confirmed,"
-    f" {_STATUS_COLS}) VALUES ($1, $2, $3, $4, $5, $6, {_STATUS_PARAMS})"
-)
-_UPDATE_STATUS = (
-    "UPDATE person_year SET household = $2, commune = $3, year = $4, position = $5,"
-    f" confirmed = $6, ({_STATUS_COLS}) = ROW({_STATUS_PARAMS}) WHERE id = $1"
-)
+def _members_json(household: RollHousehold, data: HouseholdIn) -> bytes:
+    members = []
+    for person, member in zip(household.members, data.members, strict=True):
+        item: dict[str, Any] = dict(zip(PERSON_KEYS, _person_values(person), strict=True))
+        item.update(zip(STATUS_FIELDS, _status_values(person), strict=True))
+        item["person_id"] = member.person_id
+        item["confirmed"] = member.confirmed
+        members.append(item)
+    return msgspec.json.encode(members)
 
 
-async def _write_members(
-    conn: asyncpg.Connection,
-    household_id: int,
-    commune_id: int,
-    year: int,
-    household: RollHousehold,
-    data: HouseholdIn,
-) -> None:
-    existing = {
-        r["person"]: r["id"]
-        for r in await conn.fetch(
-            "SELECT id, person FROM person_year WHERE household = $1", household_id
-        )
-    }
-    keep: set[int] = set()
-    new_people: list[tuple[int, RollPerson, bool]] = []
-    person_updates: list[tuple[Any, ...]] = []
-    status_updates: list[tuple[Any, ...]] = []
-    for position, (person, member) in enumerate(zip(household.members, data.members, strict=True)):
-        pid = member.person_id
-        if pid is not None and pid in existing:
-            keep.add(pid)
-            person_updates.append((pid, *_person_values(person)))
-            status_updates.append(
-                (existing[pid], household_id, commune_id, year, position, member.confirmed,
-                 *_status_values(person))
-            )
-        else:
-            new_people.append((position, person, member.confirmed))
-    removed = [py_id for pid, py_id in existing.items() if pid not in keep]
-    if removed:
-        gone = await conn.fetch(
-            "DELETE FROM person_year WHERE id = ANY($1::int[]) RETURNING person", removed
-        )
-        await conn.execute(
-            "DELETE FROM person p WHERE p.id = ANY($1::int[])"
-            " AND NOT EXISTS (SELECT 1 FROM person_year y WHERE y.person = p.id)"
-            " AND NOT EXISTS (SELECT 1 FROM person_year y WHERE y.linked IS NOT NULL"
-            "  AND y.person = p.id)",
-            [r["person"] for r in gone],
-        )
-    if person_updates:
-        await conn.executemany(_UPDATE_PERSON, person_updates)
-    if status_updates:
-        await conn.executemany(_UPDATE_STATUS, status_updates)
-    if new_people:
-        columns = list(zip(*(_person_values(p) for _, p, _ in new_people), strict=True))
-        ids = await conn.fetch(_INSERT_PERSONS, *[list(c) for c in columns])
-        await conn.executemany(
-            _INSERT_STATUS,
-            [
-                (row["id"], household_id, commune_id, year, position, confirmed,
-                 *_status_values(person))
-                for row, (position, person, confirmed) in zip(ids, new_people, strict=True)
-            ],
-        )
+PERSON_KEYS = (
+    "full_name", "name_key", "birth_date", "birth_year", "sex", "ethnicity", "personal_id",
+    "father_name", "mother_name",
+)
 
 
 def _unique_violation(exc: asyncpg.UniqueViolationError) -> ValidationFailed:
@@ -296,30 +214,58 @@ def _unique_violation(exc: asyncpg.UniqueViolationError) -> ValidationFailed:
     )
 
 
+async def _save(
+    user: CurrentUser,
+    scope: Scope,
+    data: HouseholdIn,
+    household: RollHousehold,
+    *,
+    household_id: int | None,
+    commune_id: int | None,
+    year: int | None,
+    reason: str = "",
+) -> HouseholdOut:
+    """One call of pcgd_save_household (see surveys/save_sql.py): one round trip, one commit."""
+    try:
+        raw = await db.pool().fetchval(
+            "SELECT pcgd_save_household($1, $2, $3, $4, $5, $6, $7, $8::text::jsonb, $9, $10,"
+            " $11, $12)::text",
+            household_id, data.version, commune_id, year, household.hamlet,
+            household.household_code, household.address,
+            _members_json(household, data).decode(), scope.param(), user.id, user.username,
+            reason,
+        )
+    except asyncpg.UniqueViolationError as exc:
+        raise _unique_violation(exc) from exc
+    except asyncpg.PostgresError as exc:
+        state = getattr(exc, "sqlstate", "")
+        if state == save_sql.NOT_FOUND:
+            raise NotFound(f"không có hộ {household_id} (no such household)") from exc
+        if state == save_sql.FORBIDDEN:
+            raise Forbidden("đơn vị này nằm ngoài phạm vi của tài khoản") from exc
+        if state == save_sql.LOCKED:
+            raise Locked("phiếu điều tra năm này của xã đã khóa (survey locked)") from exc
+        if state == save_sql.CONFLICT:
+            assert household_id is not None
+            current = await _fetch(db.pool(), household_id)
+            raise Conflict(
+                f"hộ đã được người khác lưu (phiên bản {current.version}, bạn sửa từ"
+                f" phiên bản {data.version})",
+                extra={"current": msgspec.to_builtins(current),
+                       "current_version": current.version},
+            ) from exc
+        raise
+    return _household_out(raw)
+
+
 async def create_household(
     user: CurrentUser, scope: Scope, commune: units.Unit, year: int, data: HouseholdIn
 ) -> HouseholdOut:
     scope.check(commune.id)
     household, warnings = validate(data, year, await known_schools())
-    try:
-        async with db.transaction() as conn:
-            await check_unlocked(conn, commune.id, year)
-            hamlet_id = await units.ensure_hamlet(conn, commune.id, household.hamlet)
-            household_id = await conn.fetchval(
-                "INSERT INTO household (commune, year, hamlet, household_code, address, version,"
-                " updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6) RETURNING id",
-                commune.id, year, hamlet_id, household.household_code, household.address,
-                datetime.now(UTC),
-            )
-            await _write_members(conn, household_id, commune.id, year, household, data)
-            await rollup.add_households(conn, [household_id])
-            saved = await _fetch(conn, household_id)
-            await audit.record(
-                conn, user, "create", "household", household_id, commune_id=commune.id,
-                year=year, after=_audit_view(saved),
-            )
-    except asyncpg.UniqueViolationError as exc:
-        raise _unique_violation(exc) from exc
+    saved = await _save(
+        user, scope, data, household, household_id=None, commune_id=commune.id, year=year
+    )
     saved.warnings = warnings
     return saved
 
@@ -327,42 +273,17 @@ async def create_household(
 async def update_household(
     user: CurrentUser, scope: Scope, household_id: int, data: HouseholdIn, *, reason: str = ""
 ) -> HouseholdOut:
-    commune_id, year = await household_commune(household_id)
-    scope.check(commune_id)
+    _, year = await household_commune(household_id)
     if data.version is None:
         raise ValidationFailed(
             "thiếu phiên bản (version is required)",
             [{"row": -1, "field": "version", "message": "Phiên bản: bắt buộc khi sửa"}],
         )
     household, warnings = validate(data, year, await known_schools())
-    try:
-        async with db.transaction() as conn:
-            await check_unlocked(conn, commune_id, year)
-            hamlet_id = await units.ensure_hamlet(conn, commune_id, household.hamlet)
-            bumped = await conn.fetchval(
-                "UPDATE household SET version = version + 1, hamlet = $3, household_code = $4,"
-                " address = $5, updated_at = $6 WHERE id = $1 AND version = $2 RETURNING id",
-                household_id, data.version, hamlet_id, household.household_code,
-                household.address, datetime.now(UTC),
-            )
-            if bumped is None:
-                current = await _fetch(conn, household_id)
-                raise Conflict(
-                    f"hộ đã được người khác lưu (phiên bản {current.version}, bạn sửa từ"
-                    f" phiên bản {data.version})",
-                    extra={"current": _audit_view(current), "current_version": current.version},
-                )
-            before = await _fetch(conn, household_id)
-            await rollup.subtract_households(conn, [household_id])
-            await _write_members(conn, household_id, commune_id, year, household, data)
-            await rollup.add_households(conn, [household_id])
-            saved = await _fetch(conn, household_id)
-            await audit.record(
-                conn, user, "update", "household", household_id, commune_id=commune_id,
-                year=year, before=_audit_view(before), after=_audit_view(saved), reason=reason,
-            )
-    except asyncpg.UniqueViolationError as exc:
-        raise _unique_violation(exc) from exc
+    saved = await _save(
+        user, scope, data, household, household_id=household_id, commune_id=None, year=None,
+        reason=reason,
+    )
     saved.warnings = warnings
     return saved
 
@@ -391,12 +312,9 @@ async def delete_household(
         )
         await audit.record(
             conn, user, "delete", "household", household_id, commune_id=commune_id, year=year,
-            before=_audit_view(before),
+            before=msgspec.to_builtins(before),
         )
-
-
-def _audit_view(h: HouseholdOut) -> dict[str, Any]:
-    return msgspec.to_builtins(h)
+    _commune_of.pop(household_id, None)
 
 
 async def apply_member_fix(
