@@ -18,3 +18,6 @@ def register(app: typer.Typer) -> None:
     app.command("evaluate")(compliance_cli.evaluate)
     app.add_typer(compliance_cli.rules_app, name="rules")
     app.add_typer(compliance_cli.rollup_app, name="rollup")
+    __import__("pcgd.registry.cli", fromlist=["register"]).register(app)
+    app.command("demo")(__import__("pcgd.demo.cli", fromlist=["demo"]).demo)
+    __import__("surveys.cli", fromlist=["register"]).register(app)

@@ -1,0 +1,115 @@
+"""Turning a generated commune roll into COPY-ready row tuples.
+
+Row building is the Python-heavy half of the load, so it avoids creating objects per value:
+small integers and NULLs come from one shared pool of int objects (numpy fancy indexing on an
+object array), strings are already shared objects, and rows are made by `zip` over columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from itertools import repeat
+
+import numpy as np
+
+from pcgd.demo.generator import YEAR_COLUMNS, CommuneSpec, generate_commune
+
+HOUSEHOLD_COLUMNS = (
+    "id", "commune", "year", "hamlet", "household_code", "address", "version", "updated_at",
+)
+PERSON_COLUMNS = (
+    "id", "full_name", "name_key", "birth_date", "birth_year", "sex", "ethnicity",
+    "personal_id", "father_name", "mother_name",
+)
+PERSON_YEAR_COLUMNS = (
+    "person", "household", "commune", "year", "position", "relation", "residence_type",
+    "disability", "movement", "movement_date", "enrolled_level", "enrolled_grade", "school_code",
+    *YEAR_COLUMNS, "confirmed",
+)
+
+# Index v + 1 holds the int v (index 0 holds None): every year, grade and position is shared.
+_POOL_SIZE = 3000
+_INTS = np.array([None, *range(_POOL_SIZE - 1)], dtype=object)
+
+
+def small_ints(values: np.ndarray) -> list[int | None]:
+    """-1 → None, else the int, as shared objects (values must be below the pool size)."""
+    return _INTS[values + 1].tolist()
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkJob:
+    """One commune's share of the load: what to generate and which ids it was given."""
+
+    spec: CommuneSpec
+    year: int
+    as_of: date
+    seed: int
+    household_base: int
+    person_base: int
+    hamlet_ids: tuple[int, ...]  # by the spec's hamlet index
+    now: datetime
+
+
+@dataclass(slots=True)
+class Chunk:
+    households: list[tuple]
+    persons: list[tuple]
+    person_years: list[tuple]
+
+
+def build_chunk(job: ChunkJob) -> Chunk:
+    """Generate one commune and build its rows (runs in a worker thread during the load)."""
+    roll = generate_commune(job.spec, job.year, job.as_of, job.seed)
+    h, n = roll.n_households, roll.n_persons
+    hh, p, py = roll.households, roll.persons, roll.person_years
+    commune, year = job.spec.id, job.year
+    hamlet_ids = np.array(job.hamlet_ids, dtype=object)
+    households = list(
+        zip(
+            range(job.household_base, job.household_base + h),
+            repeat(commune), repeat(year),
+            hamlet_ids[hh["hamlet"]].tolist(),
+            hh["household_code"].tolist(),
+            hh["address"].tolist(),
+            repeat(1), repeat(job.now),
+            strict=False,  # the repeat() columns are endless; the range sets the length
+        )
+    )
+    person_ids = range(job.person_base, job.person_base + n)
+    persons = list(
+        zip(
+            person_ids,
+            p["full_name"].tolist(),
+            p["name_key"].tolist(),
+            p["birth_date"].tolist(),
+            small_ints(p["birth_year"]),
+            p["sex"].tolist(),
+            p["ethnicity"].tolist(),
+            p["personal_id"].tolist(),
+            p["father_name"].tolist(),
+            p["mother_name"].tolist(),
+            strict=True,
+        )
+    )
+    person_years = list(
+        zip(
+            person_ids,
+            (py["household"] + job.household_base).tolist(),
+            repeat(commune), repeat(year),
+            small_ints(py["position"]),
+            py["relation"].tolist(),
+            py["residence_type"].tolist(),
+            py["disability"].tolist(),
+            py["movement"].tolist(),
+            py["movement_date"].tolist(),
+            py["enrolled_level"].tolist(),
+            py["enrolled_grade"].tolist(),
+            py["school_code"].tolist(),
+            *(small_ints(py[c]) for c in YEAR_COLUMNS),
+            repeat(True),
+            strict=False,  # the repeat() columns are endless; the range sets the length
+        )
+    )
+    return Chunk(households, persons, person_years)
