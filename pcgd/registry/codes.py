@@ -113,8 +113,16 @@ GRADE_WORDS: dict[str, str] = {
     key("mẫu giáo 4 tuổi"): "4", key("4 tuổi"): "4", key("MG4"): "4",
     key("mẫu giáo 5 tuổi"): "5", key("5 tuổi"): "5", key("MG5"): "5",
 }
-TRUE_WORDS = frozenset(key(w) for w in ("x", "1", "có", "true", "yes", "đạt", "y", "c"))
-FALSE_WORDS = frozenset(key(w) for w in ("", "0", "không", "false", "no", "chưa đạt", "n", "k"))
+TRUE_WORDS = frozenset(
+    key(w)
+    for w in ("x", "1", "có", "true", "yes", "đạt", "y", "hoàn thành", "tốt nghiệp",
+              "hoàn thành chương trình", "HTCT", "TN")
+)
+FALSE_WORDS = frozenset(
+    key(w)
+    for w in ("", "0", "không", "false", "no", "chưa đạt", "n", "chưa hoàn thành",
+              "không tốt nghiệp", "lên lớp", "lưu ban", "ở lại lớp", "chưa")
+)
 PUBLIC_WORDS = {
     **{key(w): True for w in ("công lập", "public", "CL", "1", "x", "có", "true")},
     **{key(w): False for w in ("tư thục", "dân lập", "ngoài công lập", "private", "TT", "0",

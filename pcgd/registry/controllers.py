@@ -1,0 +1,277 @@
+"""Registry pages and JSON API: thin — parse, authorize through the scope, call the service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import msgspec
+from litestar import Controller, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+
+from pcgd import db
+from pcgd.accounts.scope import require_unit, scope_for
+from pcgd.accounts.service import CurrentUser
+from pcgd.errors import UserError
+from pcgd.registry import codes, service
+from pcgd.registry.columns import KINDS
+from pcgd.registry.conditions import CONDITION_LABELS, STANDARD_LABELS
+from pcgd.registry.schemas import (
+    ConditionRow,
+    Disagreement,
+    FixIn,
+    FixOut,
+    ImportResult,
+    LearnerOut,
+    SchoolDetail,
+    SchoolSummary,
+)
+from pcgd.units import service as units
+from pcgd.web.security import login_required
+
+MAX_UPLOAD = 50 * 1024 * 1024
+PAGE = 200
+
+
+class LearnerPage(msgspec.Struct):
+    total: int
+    items: list[LearnerOut]
+
+
+@dataclass
+class ImportForm:
+    kind: str = "schools"
+    code: str = ""
+    year: int = 0
+    dry_run: str = ""
+    file: UploadFile | None = None
+
+
+@dataclass
+class FixForm:
+    year: int
+    category: str
+    person_year_id: int
+    learner_id: int
+    code: str = ""
+
+
+def _year(year: int | None) -> int:
+    return units.check_year(year or date.today().year)
+
+
+async def _commune(user: CurrentUser, code: str, year: int) -> units.Unit:
+    commune = await units.resolve(code, year, kind="commune")
+    await require_unit(user, commune, year)
+    return commune
+
+
+async def _import(
+    user: CurrentUser, kind: str, code: str, year: int, dry_run: bool, upload: UploadFile | None
+) -> ImportResult:
+    if upload is None or not upload.filename:
+        raise UserError("chưa chọn tệp")
+    content = await upload.read()
+    if len(content) > MAX_UPLOAD:
+        raise UserError("tệp quá lớn (tối đa 50 MB)")
+    unit = await units.resolve(code, year)
+    await require_unit(user, unit, year)
+    return await service.import_file(
+        kind, content, upload.filename, unit=unit, year=year, dry_run=dry_run, user=user
+    )
+
+
+class RegistryApi(Controller):
+    path = "/api/registry"
+    guards = [login_required]
+    tags = ["registry"]
+
+    @get("/communes/{code:str}/schools")
+    async def schools(
+        self, user: CurrentUser, code: str, year: int | None = None
+    ) -> list[SchoolSummary]:
+        """The schools of a commune with class, teacher, room and learner counts."""
+        year = _year(year)
+        commune = await _commune(user, code, year)
+        return await service.schools_of(await scope_for(user, year), commune, year)
+
+    @get("/communes/{code:str}/conditions")
+    async def conditions(
+        self, user: CurrentUser, code: str, year: int | None = None
+    ) -> dict[str, list[ConditionRow]]:
+        """TT 07 conditions per standard (`passed` null: no registry data)."""
+        year = _year(year)
+        commune = await _commune(user, code, year)
+        found = (await service.commune_conditions([commune.id], year))[commune.id]
+        return {std: msgspec.convert(rows, list[ConditionRow]) for std, rows in found.items()}
+
+    @get("/communes/{code:str}/reconcile")
+    async def reconcile(
+        self, user: CurrentUser, code: str, year: int | None = None
+    ) -> list[Disagreement]:
+        """Roll versus registry disagreements (`pcgd reconcile --json`)."""
+        year = _year(year)
+        commune = await _commune(user, code, year)
+        rows = await service.reconcile([commune.id], year)
+        return [msgspec.convert(r, Disagreement) for r in rows]
+
+    @post("/reconcile/fix", status_code=200)
+    async def fix(self, user: CurrentUser, data: FixIn) -> FixOut:
+        """Take the registry's value for one disagreement (the audited household save)."""
+        result = await service.apply_fix(
+            user, data.person_year_id, data.category, data.learner_id, reason=data.reason
+        )
+        return FixOut(**result)
+
+    @get("/schools/{code:str}")
+    async def school(self, user: CurrentUser, code: str, year: int | None = None) -> SchoolDetail:
+        """A school with its classes, staff and rooms for the school year."""
+        year = _year(year)
+        return await service.school_detail(await scope_for(user, year), code, year)
+
+    @get("/schools/{code:str}/learners")
+    async def learners(
+        self, user: CurrentUser, code: str, year: int | None = None, offset: int = 0,
+        limit: int = PAGE, class_name: str | None = None,
+    ) -> LearnerPage:
+        """A page of the school's learners."""
+        year = _year(year)
+        total, items = await service.learners_of(
+            await scope_for(user, year), code, year, offset=offset, limit=limit,
+            class_name=class_name,
+        )
+        return LearnerPage(total, items)
+
+    @post("/import/{kind:str}", status_code=200)
+    async def import_(
+        self, user: CurrentUser, kind: str, unit: str, year: int,
+        data: Annotated[ImportForm, Body(media_type=RequestEncodingType.MULTI_PART)],
+        dry_run: bool = False,
+    ) -> ImportResult:
+        """Import a CSV/XLSX list (multipart field `file`); any row error writes nothing."""
+        return await _import(user, kind, unit, _year(year), dry_run, data.file)
+
+
+def _base(user: CurrentUser, year: int, **extra: Any) -> dict[str, Any]:
+    return {"user": user, "year": year, "codes": codes, "standard_labels": STANDARD_LABELS,
+            "condition_labels": CONDITION_LABELS, **extra}
+
+
+class RegistryPages(Controller):
+    path = "/registry"
+    guards = [login_required]
+    include_in_schema = False
+
+    @get("/")
+    async def overview(
+        self, user: CurrentUser, code: str | None = None, year: int | None = None
+    ) -> Template:
+        year = _year(year)
+        code = code or user.unit_code
+        unit = await units.resolve(code, year) if code else None
+        context = _base(user, year, unit=unit, schools=[], conditions={}, communes=[])
+        if unit is not None and unit.kind == "commune":
+            scope = await require_unit(user, unit, year)
+            context["schools"] = await service.schools_of(scope, unit, year)
+            context["conditions"] = (await service.commune_conditions([unit.id], year))[unit.id]
+        elif unit is not None:
+            await require_unit(user, unit, year)
+            communes = await units.communes_under(unit, year)
+            context["communes"] = await _commune_counts(communes, year)
+        return Template(template_name="registry.html", context=context)
+
+    @get("/schools/{code:str}")
+    async def school(
+        self, user: CurrentUser, code: str, year: int | None = None,
+        class_name: str | None = None, offset: int = 0,
+    ) -> Template:
+        year = _year(year)
+        scope = await scope_for(user, year)
+        detail = await service.school_detail(scope, code, year)
+        total, learners = await service.learners_of(
+            scope, code, year, offset=offset, limit=PAGE, class_name=class_name or None
+        )
+        return Template(
+            template_name="registry_school.html",
+            context=_base(user, year, detail=detail, learners=learners, total=total,
+                          offset=max(offset, 0), page=PAGE, class_name=class_name or ""),
+        )
+
+    @get("/reconcile")
+    async def reconcile(
+        self, user: CurrentUser, code: str, year: int | None = None, category: str = "",
+        done: str = "",
+    ) -> Template:
+        year = _year(year)
+        commune = await _commune(user, code, year)
+        rows = await service.reconcile([commune.id], year)
+        counts = {c: sum(1 for r in rows if r["category"] == c) for c in service.CATEGORIES}
+        shown = [r for r in rows if not category or r["category"] == category]
+        return Template(
+            template_name="registry_reconcile.html",
+            context=_base(user, year, unit=commune, rows=shown[:2000], total=len(shown),
+                          counts=counts, category=category, categories=service.CATEGORIES,
+                          done=done),
+        )
+
+    @post("/reconcile/fix")
+    async def fix(
+        self, user: CurrentUser,
+        data: Annotated[FixForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+    ) -> Redirect:
+        await service.apply_fix(user, data.person_year_id, data.category, data.learner_id)
+        query = urlencode({"code": data.code, "year": data.year, "done": data.person_year_id})
+        return Redirect(path=f"/registry/reconcile?{query}")
+
+    @get("/import")
+    async def import_page(
+        self, user: CurrentUser, code: str | None = None, year: int | None = None
+    ) -> Template:
+        year = _year(year)
+        return Template(
+            template_name="registry_import.html",
+            context=_base(user, year, code=code or user.unit_code or "", kinds=KINDS,
+                          kind="schools", result=None, error=None),
+        )
+
+    @post("/import")
+    async def import_submit(
+        self, user: CurrentUser,
+        data: Annotated[ImportForm, Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> Template:
+        year = _year(data.year)
+        result, error = None, None
+        try:
+            result = await _import(user, data.kind, data.code, year, bool(data.dry_run), data.file)
+        except UserError as exc:
+            error = str(exc)
+        return Template(
+            template_name="registry_import.html",
+            context=_base(user, year, code=data.code, kinds=KINDS, kind=data.kind,
+                          result=result, error=error),
+            status_code=200 if error is None and result is not None and result.ok else 422,
+        )
+
+
+async def _commune_counts(communes: list[units.Unit], year: int) -> list[dict[str, Any]]:
+    """Communes with their number of schools and learners (the entry list of an area)."""
+    rows = await db.pool().fetch(
+        "SELECT s.commune, count(DISTINCT s.id) AS schools, count(l.id) AS learners FROM school s"
+        " LEFT JOIN learner l ON l.school = s.id AND l.year = $2"
+        " WHERE s.commune = ANY($1::int[]) GROUP BY s.commune",
+        [c.id for c in communes], year,
+    )
+    found = {r["commune"]: r for r in rows}
+    return [
+        {"unit": c, "schools": found[c.id]["schools"] if c.id in found else 0,
+         "learners": found[c.id]["learners"] if c.id in found else 0}
+        for c in communes
+    ]
+
+
+HANDLERS: list[object] = [RegistryApi, RegistryPages]
