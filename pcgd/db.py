@@ -90,13 +90,23 @@ async def connect(url: str, *, min_size: int = 1, max_size: int = 10) -> None:
     DB.config = {"dsn": url}
     await close()
     try:
-        await DB.start_connection_pool(min_size=min_size, max_size=max_size)
+        await DB.start_connection_pool(min_size=min_size, max_size=max_size, reset=_reset)
         async with DB.pool.acquire() as conn:
             await conn.fetchval("SELECT 1")
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
         await close()
         where = urlsplit(url)._replace(netloc=urlsplit(url).hostname or "").geturl()
         raise DatabaseUnavailable(f"database unreachable ({where}): {exc}") from exc
+
+
+async def _reset(conn: asyncpg.Connection) -> None:
+    """Cheap pool release: we never change session state, so only end a stray transaction.
+
+    asyncpg's default reset runs RESET ALL, UNLISTEN and more on every release: a round trip
+    per query, which was a tenth of a household save.
+    """
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
 
 
 async def close() -> None:

@@ -80,10 +80,10 @@ CREATE OR REPLACE FUNCTION pcgd_save_household(
 ) RETURNS jsonb LANGUAGE plpgsql AS $fn$
 DECLARE
     v_id integer; v_commune integer; v_year integer; v_version integer; v_hamlet integer;
-    v_before jsonb; v_after jsonb; v_pid integer; r record;
+    v_updated timestamptz; v_before jsonb; v_pid integer; r record;
 BEGIN
     IF p_id IS NOT NULL THEN
-        SELECT commune, year, version INTO v_commune, v_year, v_version
+        SELECT commune, year, version, updated_at INTO v_commune, v_year, v_version, v_updated
         FROM household WHERE id = p_id FOR UPDATE;
         IF NOT FOUND THEN
             RAISE EXCEPTION 'no household %', p_id USING ERRCODE = '{NOT_FOUND}';
@@ -109,7 +109,15 @@ BEGIN
             RAISE EXCEPTION '%', v_version USING ERRCODE = '{CONFLICT}';
         END IF;
         v_id := p_id;
-        v_before := pcgd_household_json(v_id);
+        -- The state before is the last audited state, when nothing changed it since;
+        -- otherwise (bulk imports, roll-forward) a snapshot is built.
+        SELECT a.after INTO v_before FROM audit_entry a
+        WHERE a.entity = 'household' AND a.entity_id = v_id::text AND a.at >= v_updated
+          AND a.after IS NOT NULL
+        ORDER BY a.id DESC LIMIT 1;
+        IF v_before IS NULL THEN
+            v_before := pcgd_household_json(v_id);
+        END IF;
         {subtract};
         UPDATE household SET version = version + 1, hamlet = v_hamlet, household_code = p_code,
                address = p_address, updated_at = now() WHERE id = v_id;
@@ -147,12 +155,20 @@ BEGIN
         END IF;
     END LOOP;
     {add};
-    v_after := pcgd_household_json(v_id);
     INSERT INTO audit_entry (at, user_id, username, action, entity, entity_id, commune_id, year,
                              before, after, reason)
     VALUES (now(), p_user, p_username, CASE WHEN p_id IS NULL THEN 'create' ELSE 'update' END,
-            'household', v_id::text, v_commune, v_year, v_before, v_after, p_reason);
-    RETURN v_after;
+            'household', v_id::text, v_commune, v_year, v_before,
+            jsonb_build_object('household_code', p_code, 'hamlet', p_hamlet,
+                               'address', p_address, 'version', coalesce(v_version, 0) + 1,
+                               'members', p_members),
+            p_reason);
+    -- Only what the caller cannot know: ids and the new version (it has the validated values).
+    RETURN jsonb_build_object(
+        'id', v_id, 'version', coalesce(v_version, 0) + 1, 'year', v_year,
+        'commune', (SELECT code FROM admin_unit WHERE id = v_commune),
+        'ids', (SELECT jsonb_agg(jsonb_build_array(person, id) ORDER BY position)
+                FROM person_year WHERE household = v_id));
 END
 $fn$"""
 

@@ -25,7 +25,7 @@ from surveys.roll.model import RollHousehold, RollPerson
 from surveys.roll.text import name_key
 from surveys.roll.validate import parse_roll_rows
 from surveys.rollup import service as rollup
-from surveys.schemas import HouseholdIn, HouseholdOut, HouseholdSummary
+from surveys.schemas import HouseholdIn, HouseholdOut, HouseholdSummary, MemberOut
 
 STATUS_FIELDS = (
     "relation", "residence_type", "disability", "movement", "movement_date",
@@ -255,7 +255,60 @@ async def _save(
                        "current_version": current.version},
             ) from exc
         raise
-    return _household_out(raw)
+    return _saved_out(msgspec.json.decode(raw), household, data)
+
+
+def _saved_out(saved: dict[str, Any], household: RollHousehold, data: HouseholdIn) -> HouseholdOut:
+    """The saved household from the validated values plus the ids the database assigned."""
+    members = []
+    for (person_id, person_year_id), p, m in zip(
+        saved["ids"], household.members, data.members, strict=True
+    ):
+        members.append(
+            MemberOut(
+                person_id=person_id,
+                person_year_id=person_year_id,
+                full_name=p.full_name,
+                birth_date=p.birth_date.isoformat() if p.birth_date else str(p.birth_year),
+                sex=p.sex,
+                ethnicity=p.ethnicity,
+                personal_id=p.personal_id,
+                relation=p.relation,
+                father_name=p.father_name,
+                mother_name=p.mother_name,
+                residence_type=p.residence_type,
+                disability=p.disability,
+                movement=p.movement,
+                movement_date=p.movement_date.isoformat() if p.movement_date else "",
+                enrolled_level=p.enrolled_level,
+                enrolled_grade=p.enrolled_grade,
+                school_code=p.school_code,
+                mn_completed_year=p.mn_completed_year,
+                mn_group_completed=p.mn_group_completed,
+                th_completed_year=p.th_completed_year,
+                thcs_graduated_year=p.thcs_graduated_year,
+                thpt_graduated_year=p.thpt_graduated_year,
+                gdnn_completed_year=p.gdnn_completed_year,
+                xmc_stage_completed=p.xmc_stage_completed,
+                dropout_grade=p.dropout_grade,
+                dropout_year=p.dropout_year,
+                confirmed=m.confirmed,
+            )
+        )
+    head = household.head
+    return HouseholdOut(
+        id=saved["id"],
+        commune=saved["commune"],
+        year=saved["year"],
+        household_code=household.household_code,
+        hamlet=household.hamlet,
+        address=household.address,
+        residence_type=head.residence_type if head else "",
+        version=saved["version"],
+        members=members,
+    )
+
+
 
 
 async def create_household(

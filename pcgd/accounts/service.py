@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -77,7 +78,7 @@ async def create_user(
         "INSERT INTO user_account (username, password_hash, role, unit, full_name, active,"
         f" created_at) VALUES ($1, $2, $3, $4, $5, true, $6) {conflict} RETURNING id",
         username,
-        hash_password(password),
+        await asyncio.to_thread(hash_password, password),
         role,
         unit.id if unit else None,
         full_name,
@@ -102,11 +103,12 @@ def _current(row: dict[str, object]) -> CurrentUser:
 
 async def authenticate(username: str, password: str) -> CurrentUser | None:
     row = await db.pool().fetchrow(_USER_SQL + " WHERE a.username = $1", username.strip())
+    # argon2 releases the GIL: hashing in a thread keeps the server answering during logins.
     if row is None or not row["active"]:
-        _hasher.hash("timing-equaliser")  # same cost whether or not the user exists
+        await asyncio.to_thread(_hasher.hash, "timing-equaliser")  # same cost either way
         return None
     try:
-        _hasher.verify(row["password_hash"], password)
+        await asyncio.to_thread(_hasher.verify, row["password_hash"], password)
     except (VerificationError, InvalidHashError):
         return None
     return _current(dict(row))

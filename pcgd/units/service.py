@@ -61,8 +61,25 @@ def _unit(row: asyncpg.Record) -> Unit:
     return Unit(**dict(row))
 
 
+_resolved: dict[tuple[str, int, str | None], Unit] = {}
+
+
 async def resolve(code: str, year: int, kind: str | None = None) -> Unit:
-    """The unit with that code valid in the survey year (codes repeat across trees and kinds)."""
+    """The unit with that code valid in the survey year (codes repeat across trees and kinds).
+
+    Cached: units change only with `pcgd units load`, which clears the cache.
+    """
+    key = (code.strip(), year, kind)
+    hit = _resolved.get(key)
+    if hit is None:
+        hit = await _resolve(code, year, kind)
+        if len(_resolved) > 50_000:
+            _resolved.clear()
+        _resolved[key] = hit
+    return hit
+
+
+async def _resolve(code: str, year: int, kind: str | None) -> Unit:
     check_year(year)
     rows = await db.pool().fetch(
         f"SELECT {_UNIT_COLUMNS} FROM admin_unit u LEFT JOIN admin_unit p ON p.id = u.parent"
@@ -200,6 +217,7 @@ async def load_units() -> dict[str, int]:
         f"{'new' if r['new_tree'] else 'old'}_{r['kind']}": r["n"] for r in counts
     }
     result["succession"] = mapped
+    _resolved.clear()
     return result
 
 

@@ -126,3 +126,33 @@ async def test_health_and_offline_openapi(client, database: str) -> None:
     spec = (await client.get("/schema/openapi.json")).json()
     assert "/api/auth/login" in spec["paths"]
     assert "/api/households/{household_id}" in spec["paths"]
+
+
+async def test_saved_answer_equals_what_is_stored(client, database: str) -> None:
+    await login(client, await make_user("commune", "00004", YEAR))
+    created = await client.post(f"/api/communes/00004/households?year={YEAR}",
+                                json=household("EQ-1"))
+    assert created.status_code == 201, created.text
+    body = created.json()
+    stored = (await client.get(f"/api/households/{body['id']}")).json()
+    body.pop("warnings"), stored.pop("warnings")
+    assert body == stored
+    edit = {**household("EQ-1"), "version": body["version"]}
+    edit["members"][0]["person_id"] = body["members"][0]["person_id"]
+    edit["members"][0]["ethnicity"] = "Tày"
+    updated = (await client.put(f"/api/households/{body['id']}", json=edit)).json()
+    again = (await client.get(f"/api/households/{body['id']}")).json()
+    updated.pop("warnings"), again.pop("warnings")
+    assert updated == again and again["version"] == 2
+    assert again["members"][0]["ethnicity"] == "Tày"
+    assert again["members"][0]["person_id"] == body["members"][0]["person_id"]
+    entries = await db.pool().fetch(
+        "SELECT action, before, after FROM audit_entry WHERE entity = 'household'"
+        " AND entity_id = $1 ORDER BY id", str(body["id"]),
+    )
+    assert [e["action"] for e in entries] == ["create", "update"]
+    import json
+
+    before, after = json.loads(entries[1]["before"]), json.loads(entries[1]["after"])
+    assert before["members"][0].get("ethnicity", "") == ""
+    assert after["members"][0]["ethnicity"] == "Tày"
