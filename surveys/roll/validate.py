@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import unicodedata
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from operator import itemgetter
 
@@ -110,8 +110,11 @@ class RollValidator:
         known_schools: Collection[str] | None = None,
         other_personal_ids: Mapping[str, str] | None = None,
         skip_required: Collection[str] = (),
+        row_name: Callable[[int], str] | None = None,
     ) -> None:
         self.year = year
+        # How a message names another row: a file row, or a member on the web form.
+        self.row_name = row_name or (lambda n: f"dòng {n}")
         self.period_start, self.period_end = data_period(year)
         self.known_schools = None if known_schools is None else frozenset(known_schools)
         self.other_ids = other_personal_ids or {}
@@ -451,7 +454,8 @@ class RollValidator:
             self._add(
                 extra.source_row,
                 "relation",
-                f"hộ {code} có hai chủ hộ (dòng {heads[0].source_row} và {extra.source_row})",
+                f"hộ {code} có hai chủ hộ ({self.row_name(heads[0].source_row)}"
+                f" và {self.row_name(extra.source_row)})",
             )
         seen: dict[tuple[str, object], int] = {}
         hamlet_key, address_key = key(hamlet), key(address)
@@ -470,7 +474,7 @@ class RollValidator:
                     self._add(
                         p.source_row,
                         "full_name",
-                        f"trùng người ở dòng {earlier} (cùng họ tên và ngày sinh)",
+                        f"trùng người ở {self.row_name(earlier)} (cùng họ tên và ngày sinh)",
                     )
         return RollHousehold(code, hamlet, address, members)
 
@@ -488,7 +492,7 @@ class RollValidator:
                 if first[1] == p.source_row:
                     continue
                 where = "cùng hộ" if first[0] == h.household_code else f"hộ {first[0]}"
-                reason = f"{pid} trùng với dòng {first[1]} ({where})"
+                reason = f"{pid} trùng với {self.row_name(first[1])} ({where})"
                 self._warn(p.source_row, "personal_id", reason)
 
 
@@ -662,7 +666,10 @@ def parse_roll_rows(
             if v["household_code"] != records[0][1]["household_code"]:
                 issues.append(Issue(i, "household_code", "Số phiếu: khác số phiếu của hộ"))
     validator = RollValidator(
-        year=year, known_schools=known_schools, other_personal_ids=other_personal_ids
+        year=year,
+        known_schools=known_schools,
+        other_personal_ids=other_personal_ids,
+        row_name=lambda i: f"thành viên {i + 1}",
     )
     result = validator.run(records)
     issues.extend(result.errors)
