@@ -10,6 +10,7 @@ from litestar import Controller, get
 from pcgd.accounts.scope import require_unit
 from pcgd.accounts.service import CurrentUser
 from pcgd.compliance import service
+from pcgd.compliance.pages import BoardPages
 from pcgd.standards import rules_as_dict
 from pcgd.units import service as units
 from pcgd.web.security import login_required
@@ -47,4 +48,4 @@ class EvaluationApi(Controller):
         return rules_as_dict(year=year)
 
 
-HANDLERS: list[object] = [EvaluationApi]
+HANDLERS: list[object] = [EvaluationApi, BoardPages]
