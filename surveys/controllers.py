@@ -82,3 +82,11 @@ class HouseholdApi(Controller):
 
 
 HANDLERS: list[object] = [CommuneHouseholdApi, HouseholdApi]
+
+from surveys.pages import HANDLERS as _pages  # noqa: E402  (the entry pages and validate API)
+
+HANDLERS += _pages
+
+from surveys.transfer_pages import HANDLERS as _transfer  # noqa: E402
+
+HANDLERS += _transfer

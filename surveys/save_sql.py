@@ -155,6 +155,7 @@ BEGIN
         END IF;
     END LOOP;
     {add};
+    {rollup_sql.bump_stamp("v_commune", "v_year")};
     INSERT INTO audit_entry (at, user_id, username, action, entity, entity_id, commune_id, year,
                              before, after, reason)
     VALUES (now(), p_user, p_username, CASE WHEN p_id IS NULL THEN 'create' ELSE 'update' END,

@@ -6,6 +6,7 @@ pure engine does the rest. Districts and provinces count recognised lower units 
 
 from __future__ import annotations
 
+import copy
 import importlib
 from collections.abc import Sequence
 from typing import Any
@@ -25,8 +26,6 @@ from pcgd.standards import (
 from pcgd.units import service as units
 from surveys.rollup import service as rollup
 from surveys.rollup import sql as rollup_sql
-
-_ENGINE_METRICS = frozenset(METRICS)
 
 
 def _ref(unit: units.Unit) -> UnitRef:
@@ -59,20 +58,53 @@ def _condition(raw: dict[str, Any]) -> Condition:
     )
 
 
+_cache: dict[tuple[int, int, str | None], tuple[tuple[int, int], dict[str, Any]]] = {}
+_ENGINE_COLUMNS = tuple(METRICS)
+
+
+async def _stamps(commune_ids: list[int], year: int) -> dict[int, tuple[int, int]]:
+    """Each commune's change stamp, with the registry's (see surveys.rollup.service.bump)."""
+    rows = await db.pool().fetch(
+        "SELECT commune, stamp FROM change_stamp WHERE (commune = ANY($1::int[]) AND year = $2)"
+        " OR (commune = $3 AND year = 0)",
+        commune_ids, year, rollup.REGISTRY,
+    )
+    found = {r["commune"]: r["stamp"] for r in rows}
+    registry = found.get(rollup.REGISTRY, 0)
+    return {cid: (found.get(cid, 0), registry) for cid in commune_ids}
+
+
 async def evaluate_communes(
     communes: Sequence[units.Unit], year: int, *, policy: str | None = None
 ) -> list[dict[str, Any]]:
+    """Commune results, re-evaluating only communes whose counts, flag or registry changed.
+
+    Results are shared with the cache: callers must not change them.
+    """
     ids = [c.id for c in communes]
-    counts = await rollup.counts_by_commune(ids, year)
+    stamps = await _stamps(ids, year)
+    stale = [
+        c for c in communes
+        if (hit := _cache.get((c.id, year, policy))) is None or hit[0] != stamps[c.id]
+    ]
+    if stale:
+        fresh = await _evaluate(stale, year, policy)
+        for commune, result in zip(stale, fresh, strict=True):
+            _cache[(commune.id, year, policy)] = (stamps[commune.id], result)
+    return [_cache[(c.id, year, policy)][1] for c in communes]
+
+
+async def _evaluate(
+    communes: Sequence[units.Unit], year: int, policy: str | None
+) -> list[dict[str, Any]]:
+    ids = [c.id for c in communes]
+    counts = await rollup.counts_by_commune(ids, year, _ENGINE_COLUMNS)
     flags = await units.dbkk_flags(ids, year)
     conditions = await _conditions(ids, year)
     rules = load_rules()
     results = []
     for commune in communes:
-        by_age = {
-            age: {k: v for k, v in metrics.items() if k in _ENGINE_METRICS}
-            for age, metrics in counts.get(commune.id, {}).items()
-        }
+        by_age = counts.get(commune.id, {})
         has_data = any(m.get("roll", 0) for m in by_age.values())
         results.append(
             evaluate_commune(
@@ -95,7 +127,7 @@ async def evaluate_unit(
     """The §7 object for a commune, district (3-tier years) or province (either profile)."""
     rules = load_rules()
     if unit.kind == "commune":
-        return (await evaluate_communes([unit], year, policy=policy))[0]
+        return copy.deepcopy((await evaluate_communes([unit], year, policy=policy))[0])
     communes = await units.communes_under(unit, year)
     commune_results = await evaluate_communes(communes, year, policy=policy)
     if unit.kind == "district" or units.tier_of(year) == 2:
@@ -105,7 +137,7 @@ async def evaluate_unit(
             rules=rules, tier=tier,
         )
         if with_children:
-            result["children"] = commune_results
+            result["children"] = copy.deepcopy(commune_results)
         return result
     # 3-tier province: districts from their communes, then the province from its districts.
     districts = await units.list_units(year, parent=unit, kind="district")

@@ -27,6 +27,7 @@ from pcgd.units import service as units
 from surveys.roll.reader import RollFileError, read_table
 from surveys.roll.text import key, name_key, squash
 from surveys.roll.values import parse_date
+from surveys.rollup import service as rollup
 
 Source = str | Path | bytes
 
@@ -552,6 +553,12 @@ async def import_file(
             after={"file": Path(filename).name, "rows": result.rows, "inserted": result.inserted,
                    "updated": result.updated, "deleted": result.deleted},
         )
+        # Conditions come from the registry: every cached evaluation must be redone.
+        await rollup.bump(conn, [rollup.REGISTRY], 0)
+    if kind == "schools":
+        from surveys.service import forget_schools
+
+        forget_schools()  # roll validation checks school codes against a short-lived cache
     return result
 
 

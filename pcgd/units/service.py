@@ -250,13 +250,20 @@ async def hamlets(commune_id: int) -> list[dict[str, object]]:
 async def set_dbkk(commune: Unit, year: int, dbkk: bool) -> None:
     if commune.kind != "commune":
         raise UserError(f"{commune.code} is a {commune.kind}; the ĐBKK flag is per commune")
-    await db.pool().execute(
-        "INSERT INTO commune_year_flag (commune, year, dbkk) VALUES ($1, $2, $3)"
-        " ON CONFLICT (commune, year) DO UPDATE SET dbkk = EXCLUDED.dbkk",
-        commune.id,
-        year,
-        dbkk,
-    )
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO commune_year_flag (commune, year, dbkk) VALUES ($1, $2, $3)"
+            " ON CONFLICT (commune, year) DO UPDATE SET dbkk = EXCLUDED.dbkk",
+            commune.id,
+            year,
+            dbkk,
+        )
+        await conn.execute(  # evaluation caches compare this stamp
+            "INSERT INTO change_stamp (commune, year, stamp) VALUES ($1, $2, 1)"
+            " ON CONFLICT (commune, year) DO UPDATE SET stamp = change_stamp.stamp + 1",
+            commune.id,
+            year,
+        )
 
 
 async def dbkk_flags(commune_ids: list[int], year: int) -> dict[int, bool]:

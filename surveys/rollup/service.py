@@ -11,8 +11,12 @@ from surveys.rollup import sql
 
 _DELTA_SUB = sql.upsert_delta("py.household = ANY($1::int[])", "-")
 _DELTA_ADD = sql.upsert_delta("py.household = ANY($1::int[])", "")
-_REBUILD = sql.rebuild("py.commune = ANY($1::int[]) AND py.year = $2")
-_COLUMNS = ", ".join(sql.COLUMNS)
+_AGGREGATE = sql.aggregate("py.commune = ANY($1::int[]) AND py.year = $2")
+_BUMP_MANY = (
+    "INSERT INTO change_stamp (commune, year, stamp) SELECT unnest($1::int[]), $2, 1"
+    " ON CONFLICT (commune, year) DO UPDATE SET stamp = change_stamp.stamp + 1"
+)
+REGISTRY = 0  # change_stamp.commune 0: the registry and flags, which every evaluation reads
 
 
 async def subtract_households(conn: asyncpg.Connection, household_ids: Sequence[int]) -> None:
@@ -33,7 +37,18 @@ async def rebuild_communes(
     await conn.execute(
         "DELETE FROM commune_age_count WHERE commune = ANY($1::int[]) AND year = $2", ids, year
     )
-    await conn.execute(_REBUILD, ids, year)
+    # A plain SELECT may run in parallel (INSERT … SELECT never does); the few result rows
+    # are then written with COPY.
+    rows = await conn.fetch(_AGGREGATE, ids, year)
+    await conn.copy_records_to_table(
+        "commune_age_count", records=rows, columns=["commune", "year", "age", *sql.COLUMNS]
+    )
+    await conn.execute(_BUMP_MANY, ids, year)
+
+
+async def bump(conn: asyncpg.Connection, commune_ids: Sequence[int], year: int) -> None:
+    """Tell evaluation caches that these communes changed (ĐBKK flag, registry data)."""
+    await conn.execute(_BUMP_MANY, list(commune_ids), year)
 
 
 async def rebuild(
@@ -55,11 +70,12 @@ async def rebuild(
 
 
 async def counts_by_commune(
-    commune_ids: Sequence[int], year: int
+    commune_ids: Sequence[int], year: int, columns: Sequence[str] | None = None
 ) -> dict[int, dict[int, dict[str, int]]]:
-    """commune id → age → metric → count, for the engine and the forms."""
+    """commune id → age → metric → count, for the engine (its columns only) and the forms."""
+    wanted = ", ".join(c for c in (columns or sql.COLUMNS) if c in sql.CONDITIONS)
     rows = await db.pool().fetch(
-        f"SELECT commune, age, {_COLUMNS} FROM commune_age_count"
+        f"SELECT commune, age, {wanted} FROM commune_age_count"
         " WHERE commune = ANY($1::int[]) AND year = $2",
         list(commune_ids),
         year,

@@ -84,10 +84,12 @@ COLUMNS: tuple[str, ...] = tuple(CONDITIONS)
 
 
 def _rows(where: str) -> str:
+    # OFFSET 0 keeps the subquery from being inlined into every FILTER: the derived facts are
+    # computed once per row instead of once per count.
     return (
         f"SELECT {DERIVED} FROM person_year py JOIN person p ON p.id = py.person"
         " LEFT JOIN school s ON s.code = py.school_code AND py.school_code <> ''"
-        f" WHERE {where} AND py.year >= p.birth_year"
+        f" WHERE {where} AND py.year >= p.birth_year OFFSET 0"
     )
 
 
@@ -125,6 +127,14 @@ def upsert_delta(where: str, sign: str) -> str:
 def rebuild(where: str) -> str:
     cols = ", ".join(COLUMNS)
     return f"INSERT INTO commune_age_count (commune, year, age, {cols})\n{aggregate(where)}"
+
+
+def bump_stamp(commune: str, year: str) -> str:
+    """Mark a commune's counts as changed (evaluation caches compare stamps)."""
+    return (
+        f"INSERT INTO change_stamp (commune, year, stamp) VALUES ({commune}, {year}, 1)"
+        " ON CONFLICT (commune, year) DO UPDATE SET stamp = change_stamp.stamp + 1"
+    )
 
 
 def table_ddl() -> str:
