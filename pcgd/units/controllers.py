@@ -52,7 +52,7 @@ class UnitPages(Controller):
     ) -> Template:
         year = year or date.today().year
         unit = await service.resolve(code, year) if code else None
-        trail = list(reversed(await service.ancestors(unit))) + [unit] if unit else []
+        trail = [*reversed(await service.ancestors(unit)), unit] if unit else []
         children = (
             await service.list_units(year, parent=unit)
             if unit
@@ -67,6 +67,8 @@ class UnitPages(Controller):
                 "trail": trail,
                 "children": children,
                 "tier": service.tier_of(year),
-                "hamlets": await service.hamlets(unit.id) if unit and unit.kind == "commune" else [],
+                "hamlets": (
+                    await service.hamlets(unit.id) if unit and unit.kind == "commune" else []
+                ),
             },
         )
