@@ -237,8 +237,14 @@
     const confirmed = member ? member.confirmed !== false : true;
     tr.append(h('td', { class: 'confirm' }, h('input', { type: 'checkbox', checked: confirmed,
       'data-field': 'confirmed', 'aria-label': `Đã xác nhận – thành viên ${index + 1}` })));
-    tr.append(h('td', {}, h('button', { type: 'button', class: 'remove link', tabIndex: -1,
-      title: 'Xóa thành viên (Ctrl+Delete)', 'aria-label': `Xóa thành viên ${index + 1}` }, '✕')));
+    const actions = h('td', { class: 'actions' }, h('button', { type: 'button', class: 'remove link',
+      tabIndex: -1, title: 'Xóa thành viên (Ctrl+Delete)', 'aria-label': `Xóa thành viên ${index + 1}` }, '✕'));
+    if (member && member.person_year_id) {
+      // A saved member can be recorded as moved to another commune (links the mover's records).
+      actions.append(' ', h('a', { href: `/person-years/${member.person_year_id}/move-out`,
+        tabIndex: -1, title: 'Ghi nhận chuyển đi (xã nơi đến)' }, 'Chuyển đi'));
+    }
+    tr.append(actions);
     const level = tr.querySelector('[data-field=enrolled_level]');
     const grade = tr.querySelector('[data-field=enrolled_grade]');
     gradeOptions(grade, level.value, grade.dataset.pending);
