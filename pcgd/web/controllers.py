@@ -21,7 +21,7 @@ ROLE_LABELS = {
 }
 
 
-@get("/health", exclude_from_auth=True, sync_to_thread=False, tags=["system"])
+@get("/health", exclude_from_auth=True, tags=["system"])
 async def health() -> dict[str, str]:
     """200 when the database answers."""
     await db.pool().fetchval("SELECT 1")
