@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import warnings
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -31,6 +32,7 @@ def start_embedded(data_dir: Path) -> str:
     """Start (or join) the embedded server in data_dir and return the server's admin URL."""
     pgdata = data_dir / "pg"
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")
         import pgserver  # lazily: only needed without DATABASE_URL
@@ -43,6 +45,17 @@ def start_embedded(data_dir: Path) -> str:
             raise DatabaseUnavailable(message) from exc
     _servers.append(server)
     return server.get_uri()
+
+
+def stop_embedded() -> None:
+    """Release our handle on the embedded server (it stops when the last process lets go).
+
+    pgserver does this at exit, but uvicorn ends on SIGTERM by re-raising the signal, which
+    skips exit handlers; the web app calls this on shutdown instead.
+    """
+    while _servers:
+        server = _servers.pop()
+        server.cleanup()  # type: ignore[attr-defined]
 
 
 def with_database(url: str, name: str) -> str:

@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
 
     async def shutdown() -> None:
         await db.close()
+        db.stop_embedded()
 
     template_engine = JinjaTemplateEngine(directory=WEB_DIR / "templates")
     template_engine.engine.globals["app_name"] = "PCGD-XMC"
