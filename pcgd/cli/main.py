@@ -5,13 +5,15 @@ from __future__ import annotations
 import sys
 
 import asyncpg
-import click
 import typer
+from typer._click import exceptions as click_errors  # typer vendors its own click
 
 from pcgd.errors import UserError
 from pcgd.settings import SettingsError
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="PCGD-XMC")
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="PCGD-XMC", pretty_exceptions_enable=False
+)
 db_app = typer.Typer(no_args_is_help=True, help="Database")
 app.add_typer(db_app, name="db")
 
@@ -38,13 +40,19 @@ def main(argv: list[str] | None = None) -> None:
     _register()
     try:
         app(args=argv, standalone_mode=False)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         sys.stderr.write("aborted\n")
         sys.exit(1)
-    except click.ClickException as exc:
-        sys.stderr.write(f"error: {exc.format_message()}\n")
+    except click_errors.NoArgsIsHelpError as exc:
+        sys.stdout.write(exc.format_message() + "\n")
+        sys.exit(0)
+    except click_errors.ClickException as exc:
+        where = getattr(getattr(exc, "param", None), "opts", None)
+        prefix = f"{where[0]}: " if where and where[0] not in exc.format_message() else ""
+        message = " ".join(exc.format_message().split())
+        sys.stderr.write(f"error: {prefix}{message}\n")
         sys.exit(1)
     except (UserError, SettingsError) as exc:
         sys.stderr.write(f"error: {exc}\n")

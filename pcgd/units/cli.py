@@ -31,12 +31,12 @@ def list_(
     kind: Annotated[str | None, typer.Option(help="province | district | commune")] = None,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Units valid in a survey year."""
+    """Units valid in a survey year (all of them, or those under --parent / of --kind)."""
 
     async def work() -> list[service.Unit]:
         parent_unit = await service.resolve(parent, year) if parent else None
-        if parent_unit is None and kind is None:
-            return await service.list_units(year, kind="province")
+        if parent_unit is not None and kind == "commune" and parent_unit.kind == "province":
+            return await service.communes_under(parent_unit, year)  # through districts if any
         return await service.list_units(year, parent=parent_unit, kind=kind)
 
     units = run_with_database(work)
