@@ -21,19 +21,14 @@ import argparse
 import asyncio
 import csv
 import io
-import os
 import random
-import shutil
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 from pcgd import db
-from pcgd.migrate import upgrade
+from pcgd.runtime import fresh_database
 
 RATIO_TARGET = 3.0
 
@@ -167,28 +162,10 @@ def make_roll(persons: int, year: int, seed: int, commune: str) -> bytes:
 
 
 async def open_fresh_database(keep: bool) -> Callable[[], Awaitable[None]]:
-    tmp: Path | None = None
-    admin = os.environ.get("DATABASE_URL")
-    if not admin:
-        tmp = Path(tempfile.mkdtemp(prefix="pcgd-bench-"))
-        os.environ["PCGD_DATA_DIR"] = str(tmp)
-        admin = db.start_embedded(tmp)
-    name = f"pcgd_bench_{uuid.uuid4().hex[:8]}"
-    await db.create_database_if_missing(admin, name)
-    await db.connect(db.with_database(admin, name), max_size=4)
-    await upgrade()
-    from pcgd.units.service import load_units
-
-    await load_units()
+    fresh = await fresh_database("pcgd_bench", max_size=4)
 
     async def cleanup() -> None:
-        await db.close()
-        if keep:
-            log(f"kept database {name} on {admin}")
-            return
-        await db.drop_database(admin, name)
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
+        log(await fresh.drop(keep=keep))
 
     return cleanup
 

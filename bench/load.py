@@ -20,11 +20,10 @@ msgspec JSON, so the load generator costs ~50 µs per request and is not the bot
 use is printed next to the server's.
 
     .venv/bin/python bench/load.py [--clients 200] [--duration 60] [--provinces 01,79]
-        [--update-share 0.5] [--think-ms 0] [--profile FILE] [--whatif] [--skip-bare] [--keep]
+        [--update-share 0.5] [--think-ms 0] [--profile FILE] [--skip-bare] [--keep]
 
 `--think-ms` makes each client pause (uniformly 0.5–1.5× that) between saves: an open, paced
-load instead of saturation. `--whatif` serves pcgd with the save-path changes proposed to the
-lead patched in memory (see `serve_whatif`), to measure what they would buy. `--profile FILE`
+load instead of saturation. `--profile FILE`
 runs the pcgd server under cProfile and writes its stats (pstats) to FILE, printing the top
 functions; figures from a profiled run are slower and not comparable.
 """
@@ -36,14 +35,11 @@ import asyncio
 import contextlib
 import os
 import random
-import shutil
 import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,21 +71,11 @@ async def prepare(
     """
     from pcgd import db
     from pcgd.accounts import service as accounts
-    from pcgd.migrate import upgrade
+    from pcgd.runtime import fresh_database
     from pcgd.units import service as units
 
-    tmp: Path | None = None
-    admin = os.environ.get("DATABASE_URL")
-    if not admin:
-        tmp = Path(tempfile.mkdtemp(prefix="pcgd-load-"))
-        os.environ["PCGD_DATA_DIR"] = str(tmp)
-        admin = db.start_embedded(tmp)
-    name = f"pcgd_load_{uuid.uuid4().hex[:8]}"
-    await db.create_database_if_missing(admin, name)
-    url = db.with_database(admin, name)
-    await db.connect(url, max_size=10)
-    await upgrade()
-    await units.load_units()
+    fresh = await fresh_database("pcgd_load")
+    url = fresh.url
 
     communes: list[units.Unit] = []
     for code in provinces:
@@ -108,14 +94,7 @@ async def prepare(
     await db.close()
 
     async def cleanup() -> None:
-        await db.drop_database(admin, name)
-        if tmp is not None:
-            from pcgd.db import _servers
-
-            for server in _servers:
-                with contextlib.suppress(Exception):
-                    server.cleanup()  # type: ignore[attr-defined]
-            shutil.rmtree(tmp, ignore_errors=True)
+        await fresh.drop()
 
     return url, users, cleanup
 
@@ -420,8 +399,6 @@ async def run(args: argparse.Namespace) -> int:
         port = free_port()
         if args.profile:
             cmd = [sys.executable, SERVERS, "profiled", str(port), args.profile]
-        elif args.whatif:
-            cmd = [sys.executable, SERVERS, "whatif", str(port)]
         else:
             cmd = [str(Path(sys.executable).with_name("pcgd")), "serve", "--host", "127.0.0.1",
                    "--port", str(port)]
@@ -448,7 +425,7 @@ async def run(args: argparse.Namespace) -> int:
         p95 = pct(pcgd.latencies, 0.95)
         print(f"\nmachine: {psutil.cpu_count()} CPUs, Python {sys.version.split()[0]};"
               f" {args.clients} clients, {args.duration} s each, think time {args.think_ms} ms,"
-              f" update share {args.update_share}{', WHATIF server' if args.whatif else ''}")
+              f" update share {args.update_share}")
         for line in describe(pcgd) + (describe(base) if base else []):
             print(line)
         print(f"[pcgd] acknowledged households checked {checked}: {len(problems)} missing or"
@@ -498,8 +475,6 @@ def main() -> None:
                         help="mean pause between a client's saves (0: closed loop)")
     parser.add_argument("--profile", default="", help="run the pcgd server under cProfile")
     parser.add_argument("--keep", action="store_true", help="keep the database")
-    parser.add_argument("--whatif", action="store_true",
-                        help="serve pcgd with the proposed save-path changes patched in")
     parser.add_argument("--skip-bare", action="store_true",
                         help="pcgd phase only (no baseline, no ratio)")
     args = parser.parse_args()

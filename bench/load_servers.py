@@ -1,7 +1,7 @@
 """Servers bench/load.py starts in subprocesses: the bare baseline, a profiled `pcgd serve`, and
-a `pcgd serve` with the proposed save-path changes patched in (`--whatif`).
+a profiled `pcgd serve`.
 
-    python bench/load_servers.py bare|whatif PORT
+    python bench/load_servers.py bare|profiled PORT
     python bench/load_servers.py profiled PORT STATS_FILE
 
 DATABASE_URL names the database.
@@ -120,70 +120,10 @@ def serve_profiled(port: int, out: str) -> None:
         profiler.dump_stats(out)
 
 
-def serve_whatif(port: int) -> None:
-    """`pcgd serve` with the save-path changes proposed in the report, patched in memory.
-
-    Python side: no reset round trip when a pooled connection goes back to the pool; resolved
-    units and a household's (commune, year) cached (both immutable for a running survey).
-    Database side: the update no longer builds the "before" JSON for the audit entry (the
-    previous entry's "after" already holds it). Nothing in the repository is changed.
-    """
-    import uvicorn
-
-    from pcgd.piccolo_conf import DB
-    from pcgd.units import service as units
-    from pcgd.web.app import create_app
-    from surveys import save_sql, service
-
-    engine = type(DB)
-    start_pool = engine.start_connection_pool
-
-    async def no_reset(_: object) -> None:
-        return None
-
-    async def start_without_reset(self: Any, **kwargs: Any) -> None:
-        await start_pool(self, reset=no_reset, **kwargs)
-
-    engine.start_connection_pool = start_without_reset  # type: ignore[method-assign]
-
-    resolve, household_commune = units.resolve, service.household_commune
-    unit_cache: dict[tuple[str, int, str | None], Any] = {}
-    commune_cache: dict[int, tuple[int, int]] = {}
-
-    async def cached_resolve(code: str, year: int, kind: str | None = None) -> Any:
-        key = (code, year, kind)
-        if key not in unit_cache:
-            unit_cache[key] = await resolve(code, year, kind)
-        return unit_cache[key]
-
-    async def cached_commune(household_id: int) -> tuple[int, int]:
-        if household_id not in commune_cache:
-            commune_cache[household_id] = await household_commune(household_id)
-        return commune_cache[household_id]
-
-    units.resolve = cached_resolve  # type: ignore[assignment]
-    service.household_commune = cached_commune  # type: ignore[assignment]
-    ddl = save_sql.functions_ddl
-
-    before = "v_before := pcgd_household_json(v_id);"
-
-    def lighter_ddl() -> list[str]:
-        found = ddl()
-        if not any(before in d for d in found):
-            print("whatif: the save function no longer builds v_before; unchanged", file=sys.stderr)
-        return [d.replace(before, "") for d in found]
-
-    save_sql.functions_ddl = lighter_ddl  # type: ignore[assignment]
-    uvicorn.run(create_app(), host="127.0.0.1", port=port, log_level="warning",
-                access_log=False)
-
-
 def main() -> None:
     kind, port = sys.argv[1], int(sys.argv[2])
     if kind == "bare":
         serve_bare(port)
-    elif kind == "whatif":
-        serve_whatif(port)
     elif kind == "profiled":
         serve_profiled(port, sys.argv[3])
     else:

@@ -20,18 +20,15 @@ import argparse
 import asyncio
 import datetime as dt
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from pcgd import db
-from pcgd.migrate import upgrade
+from pcgd.runtime import fresh_database
 
 TARGET_S = 20.0
 
@@ -42,31 +39,12 @@ def log(message: str) -> None:
 
 async def open_fresh_database(keep: bool) -> tuple[str, Callable[[], Awaitable[None]]]:
     """A brand-new migrated database with the units loaded; returns (url, cleanup)."""
-    tmp: Path | None = None
-    admin = os.environ.get("DATABASE_URL")
-    if not admin:
-        tmp = Path(tempfile.mkdtemp(prefix="pcgd-bench-"))
-        os.environ["PCGD_DATA_DIR"] = str(tmp)
-        admin = db.start_embedded(tmp)
-    name = f"pcgd_bench_{uuid.uuid4().hex[:8]}"
-    await db.create_database_if_missing(admin, name)
-    url = db.with_database(admin, name)
-    await db.connect(url, max_size=10)
-    await upgrade()
-    from pcgd.units.service import load_units
-
-    await load_units()
+    fresh = await fresh_database("pcgd_bench")
 
     async def cleanup() -> None:
-        await db.close()
-        if keep:
-            log(f"kept database {name} (PCGD_DATA_DIR={tmp})" if tmp else f"kept {url}")
-            return
-        await db.drop_database(admin, name)
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
+        log(await fresh.drop(keep=keep))
 
-    return url, cleanup
+    return fresh.url, cleanup
 
 
 async def top_up_learners(commune_ids: list[int], year: int, wanted: int) -> int:

@@ -8,43 +8,25 @@ from __future__ import annotations
 
 import os
 import tempfile
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from pcgd import db
-from pcgd.migrate import upgrade
+from pcgd.runtime import fresh_database
 
 _TMP = Path(tempfile.mkdtemp(prefix="pcgd-test-"))
 os.environ.setdefault("PCGD_DATA_DIR", str(_TMP / "data"))
 
 
-def admin_url() -> str:
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        return url
-    return db.start_embedded(Path(os.environ["PCGD_DATA_DIR"]))
-
-
 @pytest.fixture(scope="session")
 async def database() -> AsyncIterator[str]:
     """A migrated database with the administrative units loaded."""
-    from pcgd.units.service import load_units
-
-    admin = admin_url()
-    name = f"pcgd_test_{uuid.uuid4().hex[:10]}"
-    await db.create_database_if_missing(admin, name)
-    url = db.with_database(admin, name)
-    await db.connect(url, max_size=20)
-    await upgrade()
-    await load_units()
+    fresh = await fresh_database("pcgd_test", max_size=20)
     try:
-        yield url
+        yield fresh.url
     finally:
-        await db.close()
-        await db.drop_database(admin, name)
+        await fresh.drop()
 
 
 @pytest.fixture(scope="session")
