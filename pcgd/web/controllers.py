@@ -9,6 +9,7 @@ from litestar import Request, get
 from litestar.response import Redirect, Template
 
 from pcgd import db
+from pcgd.accounts.scope import scope_for
 from pcgd.accounts.service import CurrentUser
 from pcgd.units import service as units
 from pcgd.web.security import load_user
@@ -33,8 +34,28 @@ async def home(request: Request[Any, Any, Any]) -> Template | Redirect:
     user = await load_user(request)
     if user is None:
         return Redirect(path="/login")
-    year = int(request.query_params.get("year") or date.today().year)
+    asked = request.query_params.get("year")
+    year = int(asked) if asked and asked.isdigit() else await latest_year(user)
     return Template(template_name="home.html", context=await home_context(user, year))
+
+
+async def latest_year(user: CurrentUser) -> int:
+    """The most recent survey year with households the user may see (else this year).
+
+    A user landing on an empty year would think their data is gone.
+    """
+    years = await db.pool().fetch(  # the count table is small: one row per commune, year, age
+        "SELECT DISTINCT year FROM commune_age_count ORDER BY year DESC"
+    )
+    for row in years:
+        scope = await scope_for(user, row["year"])
+        if await db.pool().fetchval(
+            "SELECT EXISTS (SELECT 1 FROM household h WHERE h.year = $1"
+            f" AND {scope.sql('h.commune', 2)})",
+            row["year"], scope.param(),
+        ):
+            return int(row["year"])
+    return date.today().year
 
 
 async def home_context(user: CurrentUser, year: int) -> dict[str, Any]:

@@ -156,3 +156,19 @@ async def test_saved_answer_equals_what_is_stored(client, database: str) -> None
     before, after = json.loads(entries[1]["before"]), json.loads(entries[1]["after"])
     assert before["members"][0].get("ethnicity", "") == ""
     assert after["members"][0]["ethnicity"] == "Tày"
+
+
+async def test_home_opens_on_the_latest_year_with_data(client, database: str) -> None:
+    from pcgd.units import service as units
+    from surveys.rollup import service as rollup
+
+    await login(client, await make_user("commune", "00025", YEAR))
+    created = await client.post(f"/api/communes/00025/households?year={YEAR}",
+                                json=household("HY-1"))
+    assert created.status_code == 201
+    commune = await units.resolve("00025", YEAR, kind="commune")
+    await rollup.rebuild([commune.id], YEAR)
+    page = await client.get("/", headers={"accept": "text/html"})
+    assert page.status_code == 200
+    assert f'name="year" value="{YEAR}"' in page.text
+    assert f"/communes/00025/households?year={YEAR}" in page.text
