@@ -70,8 +70,9 @@ def save_function() -> str:
     status_set = ", ".join(f"{n} = r.{n}" for n, _ in STATUS_FIELDS)
     status_cols = ", ".join(n for n, _ in STATUS_FIELDS)
     status_vals = ", ".join(f"r.{n}" for n, _ in STATUS_FIELDS)
-    subtract = rollup_sql.upsert_delta("py.household = v_id", "-")
-    add = rollup_sql.upsert_delta("py.household = v_id", "")
+    # Counts: the household's contribution before, then one upsert of (after − before).
+    counts_before = rollup_sql.snapshot("py.household = v_id")
+    change = rollup_sql.apply_change("py.household = v_id", "v_counts")
     return f"""
 CREATE OR REPLACE FUNCTION pcgd_save_household(
     p_id integer, p_version integer, p_commune integer, p_year integer, p_hamlet text,
@@ -80,7 +81,8 @@ CREATE OR REPLACE FUNCTION pcgd_save_household(
 ) RETURNS jsonb LANGUAGE plpgsql AS $fn$
 DECLARE
     v_id integer; v_commune integer; v_year integer; v_version integer; v_hamlet integer;
-    v_updated timestamptz; v_before jsonb; v_pid integer; r record;
+    v_updated timestamptz; v_before jsonb; v_counts commune_age_count[]; v_pid integer;
+    r record;
 BEGIN
     IF p_id IS NOT NULL THEN
         SELECT commune, year, version, updated_at INTO v_commune, v_year, v_version, v_updated
@@ -118,7 +120,7 @@ BEGIN
         IF v_before IS NULL THEN
             v_before := pcgd_household_json(v_id);
         END IF;
-        {subtract};
+        v_counts := ({counts_before});
         UPDATE household SET version = version + 1, hamlet = v_hamlet, household_code = p_code,
                address = p_address, updated_at = now() WHERE id = v_id;
         WITH gone AS (
@@ -154,7 +156,7 @@ BEGIN
             WHERE household = v_id AND person = v_pid;
         END IF;
     END LOOP;
-    {add};
+    {change};
     {rollup_sql.bump_stamp("v_commune", "v_year")};
     INSERT INTO audit_entry (at, user_id, username, action, entity, entity_id, commune_id, year,
                              before, after, reason)

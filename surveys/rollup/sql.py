@@ -124,6 +124,29 @@ def upsert_delta(where: str, sign: str) -> str:
     )
 
 
+def snapshot(where: str) -> str:
+    """The counts of the matching rows as an array of commune_age_count rows (a save's
+    'before')."""
+    return f"SELECT array_agg(ROW(a.*)::commune_age_count) FROM ({aggregate(where)}) a"
+
+
+def apply_change(where: str, before: str) -> str:
+    """Add the matching rows' counts minus `before` (an array from `snapshot`) in one upsert,
+    skipping ages whose counts did not change."""
+    cols = ", ".join(COLUMNS)
+    sums = ", ".join(f"sum({c})" for c in COLUMNS)
+    negated = ", ".join(f"-{c}" for c in COLUMNS)
+    changed = " OR ".join(f"sum({c}) <> 0" for c in COLUMNS)
+    updates = ", ".join(f"{c} = t.{c} + EXCLUDED.{c}" for c in COLUMNS)
+    return (
+        f"INSERT INTO commune_age_count AS t (commune, year, age, {cols})\n"
+        f"SELECT commune, year, age, {sums} FROM (\n{aggregate(where)}\n"
+        f"UNION ALL SELECT commune, year, age, {negated} FROM unnest({before})) d\n"
+        f"GROUP BY commune, year, age HAVING {changed}\n"
+        f"ON CONFLICT (commune, year, age) DO UPDATE SET {updates}"
+    )
+
+
 def rebuild(where: str) -> str:
     cols = ", ".join(COLUMNS)
     return f"INSERT INTO commune_age_count (commune, year, age, {cols})\n{aggregate(where)}"
