@@ -320,6 +320,9 @@ async def create_household(
         user, scope, data, household, household_id=None, commune_id=commune.id, year=year
     )
     saved.warnings = warnings
+    if await _link_movers(user, household, commune.id, year):
+        saved = await _fetch(db.pool(), saved.id)  # linking may have merged persons
+        saved.warnings = warnings
     return saved
 
 
@@ -338,7 +341,26 @@ async def update_household(
         reason=reason,
     )
     saved.warnings = warnings
+    if await _link_movers(user, household, (await household_commune(household_id))[0], year):
+        saved = await _fetch(db.pool(), saved.id)  # linking may have merged persons
+        saved.warnings = warnings
     return saved
+
+
+async def _link_movers(
+    user: CurrentUser, household: RollHousehold, commune_id: int, year: int
+) -> bool:
+    """A saved mover is linked at once to their record in another commune of the province.
+
+    Only saves with a moved-in or moved-out member pay for the search (movers.link_movers).
+    Linking may merge persons, so callers re-read the household when it returns True.
+    """
+    if not any(p.movement in ("moved_in", "moved_out") for p in household.members):
+        return False
+    from surveys import movers  # movers builds on this module
+
+    async with db.transaction() as conn:
+        return (await movers.link_movers(conn, [commune_id], year, user=user)).pairs > 0
 
 
 async def delete_household(

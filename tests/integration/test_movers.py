@@ -262,3 +262,29 @@ async def test_move_out_page(client) -> None:
     assert (moved["movement"], moved["linked"]) == ("moved_out", there["id"])
     await login(client, await make_user("commune", b, YEAR))
     assert (await client.get(url, headers={"accept": "text/html"})).status_code == 403
+
+
+async def test_a_saved_moved_in_person_is_linked_at_once(client) -> None:
+    a, b = "21181", "21196"
+    boy = {"mother_name": "Lò Thị Mai", "th_completed_year": 2024,
+           "enrolled_level": "THCS", "enrolled_grade": "6"}
+    left = [head("SV-1", "Lò Văn Bố"),
+            person("SV-1", "Lò Văn Sáng", "05/05/2013", "M", "con", movement="moved_out",
+                   movement_date="2025-03-01", **boy)]
+    assert (await run(a, left)).written
+    await login(client, await make_user("commune", b, YEAR))
+    body = {
+        "household_code": "SV-2", "hamlet": "Bản Mới",
+        "members": [
+            {"full_name": "Lò Văn Chú", "birth_date": "1979", "sex": "M", "relation": "chu_ho"},
+            {"full_name": "Lò Văn Sáng", "birth_date": "05/05/2013", "sex": "M",
+             "relation": "cháu", "movement": "moved_in", "movement_date": "02/03/2025", **boy},
+        ],
+    }
+    saved = await client.post(f"/api/communes/{b}/households?year={YEAR}", json=body)
+    assert saved.status_code == 201, saved.text
+    out, into = await row_of(a, "Lò Văn Sáng"), await row_of(b, "Lò Văn Sáng")
+    assert (out["linked"], into["linked"]) == (into["id"], out["id"])
+    assert out["person"] == into["person"]
+    # The answer names the person as stored after the merge.
+    assert saved.json()["members"][1]["person_id"] == into["person"]
