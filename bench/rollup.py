@@ -211,11 +211,11 @@ async def save_latency(
 
 
 async def explain(commune_ids: list[int], year: int) -> None:
-    """EXPLAIN ANALYZE of the rebuild's INSERT…SELECT and of the plain SELECT (to stderr)."""
+    """EXPLAIN ANALYZE of the rebuild's aggregation and of the plain SELECT (to stderr)."""
     from surveys.rollup import sql
 
-    rebuild = sql.rebuild("py.commune = ANY($1::int[]) AND py.year = $2")
-    for label, query in (("rebuild INSERT … SELECT", rebuild), ("plain SELECT", plain_sql())):
+    rebuild = sql.aggregate("py.commune = ANY($1::int[]) AND py.year = $2")
+    for label, query in (("rebuild aggregation", rebuild), ("plain SELECT", plain_sql())):
         try:
             async with db.transaction() as conn:  # rolled back: the counts stay as they were
                 if query is rebuild:

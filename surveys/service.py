@@ -27,16 +27,9 @@ from surveys.roll.validate import parse_roll_rows
 from surveys.rollup import service as rollup
 from surveys.schemas import HouseholdIn, HouseholdOut, HouseholdSummary, MemberOut
 
-STATUS_FIELDS = (
-    "relation", "residence_type", "disability", "movement", "movement_date",
-    "enrolled_level", "enrolled_grade", "school_code", "mn_completed_year",
-    "mn_group_completed", "th_completed_year", "thcs_graduated_year", "thpt_graduated_year",
-    "gdnn_completed_year", "xmc_stage_completed", "dropout_grade", "dropout_year",
-)
-PERSON_FIELDS = (
-    "full_name", "birth_date", "birth_year", "sex", "ethnicity", "personal_id",
-    "father_name", "mother_name",
-)
+# The column lists live with the save function's SQL; these are their names.
+STATUS_FIELDS = tuple(name for name, _ in save_sql.STATUS_FIELDS)
+PERSON_KEYS = tuple(name for name, _ in save_sql.PERSON_FIELDS)
 
 _schools: tuple[float, frozenset[str]] = (0.0, frozenset())
 
@@ -193,12 +186,6 @@ def _members_json(household: RollHousehold, data: HouseholdIn) -> bytes:
         item["confirmed"] = member.confirmed
         members.append(item)
     return msgspec.json.encode(members)
-
-
-PERSON_KEYS = (
-    "full_name", "name_key", "birth_date", "birth_year", "sex", "ethnicity", "personal_id",
-    "father_name", "mother_name",
-)
 
 
 def _unique_violation(exc: asyncpg.UniqueViolationError) -> ValidationFailed:

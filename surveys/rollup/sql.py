@@ -147,11 +147,6 @@ def apply_change(where: str, before: str) -> str:
     )
 
 
-def rebuild(where: str) -> str:
-    cols = ", ".join(COLUMNS)
-    return f"INSERT INTO commune_age_count (commune, year, age, {cols})\n{aggregate(where)}"
-
-
 def bump_stamp(commune: str, year: str) -> str:
     """Mark a commune's counts as changed (evaluation caches compare stamps)."""
     return (
