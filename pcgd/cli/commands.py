@@ -21,3 +21,19 @@ def register(app: typer.Typer) -> None:
     __import__("pcgd.registry.cli", fromlist=["register"]).register(app)
     app.command("demo")(__import__("pcgd.demo.cli", fromlist=["demo"]).demo)
     __import__("surveys.cli", fromlist=["register"]).register(app)
+    for module_name in ("pcgd.workflow.cli", "reports.cli", "geo.cli", "pcgd.ops.cli"):
+        module = _optional(module_name)
+        if module is not None:
+            module.register(app)
+
+
+def _optional(module_name: str):
+    """A domain's command module, or None while that domain does not exist yet."""
+    import importlib
+
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and module_name.startswith(exc.name):
+            return None
+        raise

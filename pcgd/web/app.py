@@ -14,6 +14,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from pcgd import db
+from pcgd.common.vn import JINJA_FILTERS
 from pcgd.runtime import open_database
 from pcgd.settings import Settings, get_settings
 from pcgd.web import errors, security
@@ -41,6 +42,10 @@ def _domain_handlers() -> list[object]:
         "pcgd.compliance.controllers",
         "surveys.controllers",
         "pcgd.registry.controllers",
+        "pcgd.workflow.controllers",
+        "reports.controllers",
+        "geo.controllers",
+        "pcgd.ops.controllers",
     ):
         try:
             module = importlib.import_module(module_name)
@@ -64,6 +69,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
 
     template_engine = JinjaTemplateEngine(directory=WEB_DIR / "templates")
     template_engine.engine.globals["app_name"] = "PCGD-XMC"
+    template_engine.engine.filters.update(JINJA_FILTERS)
     return Litestar(
         route_handlers=[
             *route_handlers(),

@@ -1,0 +1,1 @@
+"""Helpers every domain may use (formatting, text); they import nothing of the domains."""
