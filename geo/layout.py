@@ -27,6 +27,21 @@ TRUONG_SA_BOX = (110.0, 8.45, 113.05, 12.0)  # where, in COUNTRY, the Trường 
 ISLAND_MIN = 2.6  # page units: archipelago islets are drawn at least this big
 LABEL_SIZE = 11.0
 LEGEND_SPACE = 40 + 24 * 8 + 26  # the tallest legend (rate classes): what follows sits below
+
+
+@dataclass(frozen=True)
+class Dims:
+    """Page width, right column and legend room: a full page (files) or a compact map (pages,
+    where legend, title and notes are HTML beside it)."""
+
+    width: float
+    side: float
+    legend_space: float
+    texts: bool
+
+
+FULL = Dims(WIDTH, SIDE, LEGEND_SPACE, True)
+COMPACT = Dims(780.0, 220.0, 0.0, False)
 TEXT = "#1a1a1a"
 MUTED = "#555555"
 SEA = "#eef5fb"
@@ -173,6 +188,11 @@ class MapInput:
     outlines: list[Any] | None = None  # WGS84 areas whose borders go over the units
     context: list[tuple[str, Any]] | None = None  # other provinces (name, WGS84), drawn faintly
     highlight: Any | None = None  # the mapped area, marked on the locator map
+    compact: bool = False
+
+    @property
+    def dims(self) -> Dims:
+        return COMPACT if self.compact else FULL
 
 
 def text_width(text: str, size: float, bold: bool = False) -> float:
@@ -319,7 +339,8 @@ def build_page(inp: MapInput, prepared: Prepared | None = None) -> Page:
     prep = prepared if prepared is not None else prepare(inp)
     f = prep.frames
     x, y, w, h = f.map_box
-    page = Page(WIDTH, 0, f.map_box, texts=_header(inp))
+    d = inp.dims
+    page = Page(d.width, 0, f.map_box, texts=_header(inp) if d.texts else [])
     page.rects.append(Rect(x, y, w, h, SEA, over=False))
     for _, (_, (bx, by, bw, bh)) in f.insets.items():
         page.rects.append(Rect(bx, by, bw, bh, SEA, over=False))
@@ -334,18 +355,19 @@ def build_page(inp: MapInput, prepared: Prepared | None = None) -> Page:
     page.rects.append(Rect(x, y, w, h, "none", "#777777"))
     if inp.national:
         legend_w = 390
-        _legend(inp, x + w - legend_w - 12, y + 12, legend_w, page)
+        if d.texts:
+            _legend(inp, x + w - legend_w - 12, y + 12, legend_w, page)
         bottom = y + h
     else:
-        side_x = WIDTH - MARGIN - SIDE
-        bottom = _legend(inp, side_x, y, SIDE, page)
+        side_x = d.width - MARGIN - d.side
+        bottom = _legend(inp, side_x, y, d.side, page) if d.texts else y
         for key, (_, (bx, by, _bw, bh)) in f.insets.items():
             arch = next(a for a in boundaries.archipelagos() if a.key == key)
             page.texts.append(Text(bx, by - 6, arch.name, 14, bold=True, italic=True,
                                    colour="#0b3d91", role="archipelago"))
             bottom = by + bh
-        bottom = max(y + h, _locator_frame(page, f))
-    page.height = _footer(inp, page, bottom + 4)
+        bottom = max(y + h, _locator_frame(page, f, d))
+    page.height = _footer(inp, page, bottom + 4) if d.texts else bottom + MARGIN
     return page
 
 
@@ -362,15 +384,16 @@ def _header(inp: MapInput) -> list[Text]:
 
 
 def _header_bottom(inp: MapInput) -> float:
-    return _header(inp)[-1].y + 14
+    return _header(inp)[-1].y + 14 if inp.dims.texts else MARGIN
 
 
 def frames(inp: MapInput) -> Frames:
     """Where the map goes on the page: its frame, and inset frames for archipelago parts."""
     top = _header_bottom(inp)
+    d = inp.dims
     if inp.national:
         k = math.cos(math.radians((COUNTRY[1] + COUNTRY[3]) / 2))
-        width = WIDTH - 2 * MARGIN
+        width = d.width - 2 * MARGIN
         height = width / ((COUNTRY[2] - COUNTRY[0]) * k) * (COUNTRY[3] - COUNTRY[1])
         box = (MARGIN, top, width, height)
         main = Frame.fit(COUNTRY, box)
@@ -393,20 +416,20 @@ def frames(inp: MapInput) -> Frames:
     minx, miny, maxx, maxy = shapely.union_all(mains).bounds
     padx, pady = (maxx - minx) * 0.04 + 0.01, (maxy - miny) * 0.04 + 0.01
     bounds = (minx - padx, miny - pady, maxx + padx, maxy + pady)
-    width = WIDTH - 3 * MARGIN - SIDE
+    width = d.width - 3 * MARGIN - d.side
     k = math.cos(math.radians((bounds[1] + bounds[3]) / 2))
     aspect = (bounds[3] - bounds[1]) / max((bounds[2] - bounds[0]) * k, 1e-6)
     height = min(max(width * aspect, 520.0), 1100.0)
     box = (MARGIN, top, width, height)
     main_frame = Frame.fit(bounds, box)
     insets = {}
-    y = top + LEGEND_SPACE + 20
+    y = top + d.legend_space + (20 if d.texts else 0)
     for key in sorted(islands):
         arch = next(a for a in boundaries.archipelagos() if a.key == key)
         region = shapely.union_all([arch.geom, *islands[key]]).buffer(0.15).bounds
-        ibox = (WIDTH - MARGIN - SIDE + 10, y + 22, SIDE - 20, 170.0)
+        ibox = (d.width - MARGIN - d.side + 10, y + 22, d.side - 20, d.side * 0.5)
         insets[key] = (Frame.fit(region, ibox), ibox)
-        y += 210
+        y += d.side * 0.5 + 40
     return Frames(main_frame, box, insets, top)
 
 
@@ -521,19 +544,19 @@ def _inverse_bounds(frame: Frame, box: tuple[float, float, float, float]) -> tup
     return lon0, lat0, lon1, lat1
 
 
-def _locator_box(f: Frames) -> tuple[float, float, float, float]:
+def _locator_box(f: Frames, d: Dims) -> tuple[float, float, float, float]:
     """Below the legend and any archipelago inset, in the right column."""
-    bottom = f.top + LEGEND_SPACE
+    bottom = f.top + d.legend_space - (0 if d.texts else 24)
     for _, (_, (_bx, by, _bw, bh)) in f.insets.items():
         bottom = max(bottom, by + bh)
     k = math.cos(math.radians((NATIONAL[1] + NATIONAL[3]) / 2))
-    h = SIDE / ((NATIONAL[2] - NATIONAL[0]) * k) * (NATIONAL[3] - NATIONAL[1])
-    return (WIDTH - MARGIN - SIDE, bottom + 44, SIDE, h)
+    h = d.side / ((NATIONAL[2] - NATIONAL[0]) * k) * (NATIONAL[3] - NATIONAL[1])
+    return (d.width - MARGIN - d.side, bottom + 44, d.side, h)
 
 
 def _locator_layers(inp: MapInput, texts: list[Text], f: Frames) -> list[Layer]:
     """Việt Nam with both archipelagos, the mapped province marked: on every local map."""
-    box = _locator_box(f)
+    box = _locator_box(f, inp.dims)
     frame = Frame.fit(NATIONAL, box)
     layers = []
     clip = shapely.box(*NATIONAL)
@@ -554,10 +577,11 @@ def _locator_layers(inp: MapInput, texts: list[Text], f: Frames) -> list[Layer]:
     return layers
 
 
-def _locator_frame(page: Page, f: Frames) -> float:
-    x, y, w, h = _locator_box(f)
+def _locator_frame(page: Page, f: Frames, d: Dims) -> float:
+    x, y, w, h = _locator_box(f, d)
     page.rects.append(Rect(x, y, w, h, SEA, over=False))
     page.rects.append(Rect(x, y, w, h, "none", "#777777"))
-    page.texts.append(Text(x, y - 8, "Vị trí trên bản đồ Việt Nam", 14, bold=True,
+    page.texts.append(Text(x, y - 8, "Vị trí trên bản đồ Việt Nam", 14 if d.texts else 12,
+                           bold=True,
                            role="locator-title"))
     return y + h

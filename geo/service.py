@@ -26,6 +26,7 @@ from geo import png as png_writer
 from geo import svg as svg_writer
 from pcgd import db
 from pcgd.accounts.service import CurrentUser
+from pcgd.common.vn import fmt_pct
 from pcgd.compliance import service as compliance
 from pcgd.errors import Forbidden, NotFound, UserError
 from pcgd.standards import load_rules
@@ -457,7 +458,7 @@ def _tooltip(v: classes.UnitValue, cls: classes.Classification, selection_label:
     else:
         parts.append("chưa đạt chuẩn" if v.level == 0 else f"công nhận mức độ {v.level}")
         if cls.is_rate:
-            rate = "—" if v.rate is None else f"{v.rate:.2f}".replace(".", ",") + "%"
+            rate = fmt_pct(v.rate)
             parts.append(f"{selection_label}: {rate}")
     return " · ".join(parts)
 
@@ -477,7 +478,7 @@ async def build_map(
     *,
     communes: bool = False,
     user: CurrentUser | None = None,
-    links: bool = False,
+    compact: bool = False,
 ) -> MapData:
     """Evaluate the units under `code` (or the country) and lay the page out."""
     from pcgd.accounts.scope import require_unit
@@ -528,9 +529,10 @@ async def build_map(
         outlines=_outlines(target, kind, tree, shown, shapes),
         context=None if national else _context(target, tree),
         highlight=None if national else _province_outline(target, tree),
+        compact=compact,
     )
     current = await version()
-    key = (current, year if tree == 2 else 3, code.strip().upper(), communes,
+    key = (current, tree, code.strip().upper(), communes, compact,
            hashlib.sha1(",".join(u.code for u in shown).encode()).hexdigest())
     prepared = _prepared.get(key)
     if prepared is None:
