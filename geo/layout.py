@@ -569,10 +569,10 @@ def _locator_layers(inp: MapInput, texts: list[Text], f: Frames) -> list[Layer]:
     if inp.highlight is not None:
         layers.append(Layer([enlarge(frame.geoms(inp.highlight), 2.0)], "#d7301f",
                             "#7f0000", 0.6, role="locator"))
-    spots = {"hoang_sa": (112.1, 17.5), "truong_sa": (114.3, 12.0)}
+    spots = {"hoang_sa": (112.0, 17.5), "truong_sa": (114.0, 12.0)}
     for arch in boundaries.archipelagos():
         px, py = frame.point(*spots[arch.key])
-        texts.append(Text(px, py, arch.name.replace("Quần đảo", "QĐ."), 11, anchor="middle",
+        texts.append(Text(px, py, arch.name, 10.5, anchor="middle",
                           italic=True, colour="#0b3d91", halo=True, role="archipelago"))
     return layers
 

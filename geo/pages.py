@@ -91,7 +91,7 @@ async def panel_context(
         "caption": SCHEMATIC_CAPTION,
         "date_line": f"Thời điểm: 30/09/{year}",
         "title": data.classification.title,
-        "source_line": data.page.description.split(". ", 1)[-1],
+        "source_line": data.source_line,
         "communes": communes,
         "query": query,
         "png_url": f"/maps/{code_up}/png?{query}",

@@ -22,8 +22,6 @@ import numpy as np
 import shapely
 
 from geo import boundaries, classes, importer, layout, schematic
-from geo import png as png_writer
-from geo import svg as svg_writer
 from pcgd import db
 from pcgd.accounts.service import CurrentUser
 from pcgd.common.vn import fmt_pct
@@ -406,6 +404,7 @@ class MapData:
     unit_list: list[units.Unit]
     page: layout.Page
     schematic: bool
+    source_line: str = ""
     key: tuple[Any, ...] = field(default_factory=tuple)
 
 
@@ -544,7 +543,8 @@ async def build_map(
     page.title = f"{classification.title} · {inp.subtitle}"
     page.description = f"{inp.date_line}. {inp.source_line}" + (
         f" {layout.SCHEMATIC_CAPTION}." if is_schematic else "")
-    return MapData(target, year, classification, kind, shown, page, is_schematic, key)
+    return MapData(target, year, classification, kind, shown, page, is_schematic,
+                   inp.source_line, key)
 
 
 def _source_line(year: int, shapes: Sequence[Shape]) -> str:
@@ -592,6 +592,9 @@ def _context(target: units.Unit | None, tree: int) -> list[tuple[str, Any]]:
 
 async def render(data: MapData, fmt: str, *, links: bool = False, scale: float = 1.5) -> bytes:
     """The map as PNG or SVG bytes (prepared geometry reused from the cache)."""
+    from geo import png as png_writer  # matplotlib: loaded on the first PNG, not at start-up
+    from geo import svg as svg_writer
+
     prepared = _prepared.get(data.key)
     cache = prepared.cache if prepared is not None else {}
     if fmt == "svg":
