@@ -1,4 +1,4 @@
-"""The built-in boundaries, the schematic cells, the map classes and the file matching (no database)."""
+"""Built-in boundaries, schematic cells, map classes and file matching (no database)."""
 
 from __future__ import annotations
 
