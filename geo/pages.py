@@ -108,7 +108,10 @@ async def board_panel(user: CurrentUser, unit: units.Unit, year: int) -> dict[st
     """The map beside a district's or province's board table (None for a commune)."""
     if unit.kind == "commune":
         return None
-    return await panel_context(user, unit.code, year, _selection(year, None, None, None))
+    try:
+        return await panel_context(user, unit.code, year, _selection(year, None, None, None))
+    except UserError:  # the board stays usable without its map
+        return None
 
 
 def _year(year: int | None) -> int:

@@ -33,7 +33,7 @@ from pcgd.units import service as units
 LEVELS = ("province", "district", "commune")
 KIND_WORD = {"province": "tỉnh", "district": "huyện", "commune": "xã"}
 KIND_WORDS_VI = {"province": "tỉnh, thành phố", "district": "huyện, quận, thị xã, thành phố",
-                 "commune": "xã, phường, thị trấn"}
+                 "commune": "xã, phường, thị trấn", "commune2": "xã, phường, đặc khu"}
 NATIONAL = "VN"
 
 
@@ -516,7 +516,9 @@ async def build_map(
     count = f"{len(shown):,}".replace(",", ".")
     inp = layout.MapInput(
         title=classification.title,
-        subtitle=f"{place} · {count} {KIND_WORDS_VI[kind]} · năm điều tra {year}",
+        subtitle=f"{place} · {count} "
+                 f"{KIND_WORDS_VI['commune2' if kind == 'commune' and tree == 2 else kind]}"
+                 f" · năm điều tra {year}",
         date_line=f"Thời điểm: 30/09/{year}",
         source_line=_source_line(year, shapes),
         schematic=is_schematic,
@@ -526,7 +528,7 @@ async def build_map(
         kind_word=KIND_WORD[kind],
         tree=tree,
         outlines=_outlines(target, kind, tree, shown, shapes),
-        context=None if national else _context(target, tree),
+        context=None if national else await _context(target, year, tree),
         highlight=None if national else _province_outline(target, tree),
         compact=compact,
     )
@@ -581,13 +583,22 @@ def _province_outline(target: units.Unit | None, tree: int) -> Any | None:
     return None if found is None else found.geom
 
 
-def _context(target: units.Unit | None, tree: int) -> list[tuple[str, Any]]:
-    """The other provinces (short names), faint around a province or district map."""
+async def _context(target: units.Unit | None, year: int, tree: int) -> list[tuple[str, Any]]:
+    """What lies around a province or district map, faint: the other provinces and, around a
+    district, the other districts of its province."""
     provinces = boundaries.provinces(tree)
     own = target.code if target is not None and target.kind == "province" else (
         target.parent_code if target is not None else None
     )
-    return [(_short(p.name), p.geom) for c, p in provinces.items() if c != own]
+    around = [(_short(p.name), p.geom) for c, p in provinces.items() if c != own]
+    if target is not None and target.kind == "district":
+        province = await units.get(target.parent_id) if target.parent_id else None
+        if province is not None:
+            siblings = [d for d in await units.list_units(year, parent=province, kind="district")
+                        if d.id != target.id]
+            shapes = await shapes_for(siblings, year)
+            around += [(_short(d.name), s.geom) for d, s in zip(siblings, shapes, strict=True)]
+    return around
 
 
 async def render(data: MapData, fmt: str, *, links: bool = False, scale: float = 1.5) -> bytes:
