@@ -162,7 +162,9 @@ async def _real_rows() -> int:
     return await db.pool().fetchval("SELECT count(*) FROM geo_shape WHERE NOT schematic")
 
 
-async def test_geojson_by_code_dry_run_then_import_then_again(tmp_path: Path) -> None:
+async def test_geojson_by_code_dry_run_then_import_then_again(
+    database: str, tmp_path: Path
+) -> None:
     communes = (await _communes(IMPORTED))[:3]
     doc = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"ma_xa": c.code, "ten": c.name},
@@ -200,7 +202,9 @@ async def test_geojson_by_code_dry_run_then_import_then_again(tmp_path: Path) ->
     assert audit >= 2
 
 
-async def test_zipped_shapefile_by_name_reprojected_and_repaired(tmp_path: Path) -> None:
+async def test_zipped_shapefile_by_name_reprojected_and_repaired(
+    database: str, tmp_path: Path
+) -> None:
     communes = (await _communes(IMPORTED))[3:6]
     bowtie = shapely.Polygon([
         (communes[1].lon - 0.01, communes[1].lat - 0.01), (communes[1].lon + 0.01,
@@ -338,3 +342,16 @@ def test_cli_map_and_import_json(database: str, tmp_path: Path) -> None:
     assert report["matched"] == 0 and report["unmatched_features"][0]["feature"] == 1
     assert "không phải vùng" in report["unmatched_features"][0]["reason"]
     assert set(report) >= {"matched", "unmatched_features", "units_without_shape"}
+
+
+async def test_geopackage_dry_run_matches_by_guessed_code_column(
+    database: str, tmp_path: Path
+) -> None:
+    commune = (await _communes(IMPORTED))[7]
+    path = tmp_path / "xa.gpkg"
+    gpd.GeoDataFrame({"MA_DVHC": [int(commune.code)]}, geometry=[_square(commune)],
+                     crs=4326).to_file(path, driver="GPKG")
+    before = await _real_rows()
+    report = await service.import_boundaries(path, "commune", YEAR, dry_run=True)
+    assert (report.matched, report.field, report.written) == (1, "MA_DVHC", False)
+    assert await _real_rows() == before
