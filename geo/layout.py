@@ -572,6 +572,8 @@ def _locator_layers(inp: MapInput, texts: list[Text], f: Frames) -> list[Layer]:
     spots = {"hoang_sa": (112.0, 17.5), "truong_sa": (114.0, 12.0)}
     for arch in boundaries.archipelagos():
         px, py = frame.point(*spots[arch.key])
+        half = text_width(arch.name, 10.5) / 2
+        px = min(max(px, box[0] + half + 3), box[0] + box[2] - half - 3)
         texts.append(Text(px, py, arch.name, 10.5, anchor="middle",
                           italic=True, colour="#0b3d91", halo=True, role="archipelago"))
     return layers
