@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Controller, MediaType, Response, get, post
@@ -15,13 +15,16 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Template
 
-from geo import classes, importer, service
-from geo.layout import SCHEMATIC_CAPTION
 from pcgd.accounts.service import CurrentUser
 from pcgd.errors import UserError
 from pcgd.standards import load_rules
 from pcgd.units import service as units
 from pcgd.web.security import login_required, role_required
+
+if TYPE_CHECKING:
+    from geo import classes
+
+# geo.service (numpy, shapely) is imported on the first map, not when the server starts.
 
 DEFAULT_STANDARD = "th"
 LEVEL_NAMES = {"province": "tỉnh", "district": "huyện", "commune": "xã"}
@@ -29,6 +32,8 @@ LEVEL_NAMES = {"province": "tỉnh", "district": "huyện", "commune": "xã"}
 
 def _selection(year: int, standard: str | None, level: str | int | None,
                criterion: str | None) -> classes.Selection:
+    from geo import classes
+
     ids = [s.id for s in load_rules().standards_for(year)]
     std = (standard or "").strip().lower()
     if std not in ids:
@@ -54,6 +59,9 @@ async def panel_context(
     communes: bool = False, compact: bool = True,
 ) -> dict[str, Any]:
     """What the map partial shows: the inline SVG, the selector, the legend and the notes."""
+    from geo import classes, service
+    from geo.layout import SCHEMATIC_CAPTION
+
     try:
         data = await service.build_map(code, year, sel, communes=communes, user=user,
                                        compact=compact)
@@ -139,6 +147,8 @@ class MapPages(Controller):
         level: str | None = None, criterion: str | None = None, communes: str | None = None,
     ) -> Template:
         """A map with its table of units; /maps/VN is the country's board (admins)."""
+        from geo import service
+
         year = _year(year)
         sel = _selection(year, standard, level, criterion)
         ctx = await panel_context(user, code, year, sel, communes=bool(communes), compact=True)
@@ -178,6 +188,8 @@ class MapPages(Controller):
         self, user: CurrentUser, code: str, fmt: str, year: int | None, standard: str | None,
         level: str | None, criterion: str | None, communes: str | None,
     ) -> Response[bytes]:
+        from geo import service
+
         year = _year(year)
         sel = _selection(year, standard, level, criterion)
         data = await service.build_map(code, year, sel, communes=bool(communes), user=user)
@@ -211,6 +223,8 @@ class ImportPages(Controller):
         self, user: CurrentUser,
         data: Annotated[ImportForm, Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> Template:
+        from geo import importer, service
+
         year = data.year or date.today().year
         result, error = None, None
         folder = None
