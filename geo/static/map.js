@@ -94,4 +94,11 @@
   }
 
   document.querySelectorAll(".geo-panel").forEach(bind);
+
+  var upload = document.getElementById("geo-import-form");
+  if (upload) {
+    upload.addEventListener("submit", function () {
+      progress(0.5, "Đang đọc tệp và ghép đơn vị…");
+    });
+  }
 })();
