@@ -297,9 +297,10 @@ async def import_boundaries(
         touched = {own_province.code}
     elif level == "province":
         touched = {c.province for c in allowed}
+    real = await _real_codes(level, year)
     without = [
         {"code": c.code, "name": c.name}
-        for c in allowed if c.province in touched and c.code not in shapes
+        for c in allowed if c.province in touched and c.code not in shapes and c.code not in real
     ]
     notes = [n for n in [features.crs_note] if n]
     if features.repaired:
@@ -334,6 +335,16 @@ async def _candidates(level: str, year: int) -> list[importer.Candidate]:
     )
     return [importer.Candidate(r["code"], r["name"], r["province"], r["lon"], r["lat"])
             for r in rows]
+
+
+async def _real_codes(level: str, year: int) -> set[str]:
+    """Units of the level that already have an imported (real) shape."""
+    rows = await db.pool().fetch(
+        "SELECT u.code FROM geo_shape s JOIN admin_unit u ON u.id = s.unit"
+        f" WHERE NOT s.schematic AND u.kind = $2 AND {units.VALID_SQL}",
+        units.reference_date(year), level,
+    )
+    return {r["code"] for r in rows}
 
 
 async def _own_province(user: CurrentUser | None, year: int) -> units.Unit | None:
