@@ -113,9 +113,13 @@ async def main(runs: int, year: int, out_dir: Path | None) -> int:
         print(f"a/c = {ra:.2f}   b/c = {rb:.2f}   (CPU: {mcpu['png'] / mcpu['bare']:.2f},"
               f" {mcpu['svg'] / mcpu['bare']:.2f})   (targets: ≤ {TARGET_SECONDS:g} s each,"
               f" ≤ {TARGET_RATIO:g} × bare)")
-        ok = max(med["png"], med["svg"]) <= TARGET_SECONDS and max(ra, rb) <= TARGET_RATIO
-        print("targets met" if ok else "TARGETS MISSED")
-        return 0 if ok else 1
+        ok_ratio = max(ra, rb) <= TARGET_RATIO
+        ok_wall = max(med["png"], med["svg"]) <= TARGET_SECONDS
+        ok_cpu = max(mcpu["png"], mcpu["svg"]) <= TARGET_SECONDS
+        print(f"ratio target: {'met' if ok_ratio else 'MISSED'};"
+              f" ≤ {TARGET_SECONDS:g} s by wall clock: {'met' if ok_wall else 'MISSED'}"
+              f" (by CPU seconds: {'met' if ok_cpu else 'MISSED'})")
+        return 0 if ok_ratio and ok_wall else 1
     finally:
         log(await fresh.drop())
 
