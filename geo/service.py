@@ -14,7 +14,6 @@ import hashlib
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -632,7 +631,3 @@ async def render(data: MapData, fmt: str, *, links: bool = False, scale: float =
             png_writer.render, data.page, scale=scale, shape_paths=cache["paths"]
         )
     raise UserError(f"định dạng '{fmt}' không hỗ trợ: .png hoặc .svg")
-
-
-def today_year() -> int:
-    return date.today().year
