@@ -7,6 +7,7 @@ Every page checks the user's scope first (403 page otherwise).
 
 from __future__ import annotations
 
+import importlib
 import re
 from datetime import date
 from typing import Any
@@ -238,6 +239,15 @@ async def _trail(user: CurrentUser, unit: units.Unit) -> list[dict[str, Any]]:
     return out
 
 
+async def _map_panel(user: CurrentUser, unit: units.Unit, year: int) -> dict[str, Any] | None:
+    """The map of the lower units (geo), when the maps domain is installed."""
+    try:
+        geo_pages = importlib.import_module("geo.pages")
+    except ModuleNotFoundError:
+        return None
+    return await geo_pages.board_panel(user, unit, year)
+
+
 def _profile(name: str) -> dict[str, str]:
     return {"name": name, "label": PROFILE_VI.get(name, name)}
 
@@ -275,6 +285,7 @@ class BoardPages(Controller):
                 "children": child_views(result),
                 "child_standards": [(s["standard"], s["short"]) for s in standards],
                 "unverified_any": any(s["unverified_any"] for s in standards),
+                "map_panel": await _map_panel(user, unit, year),
             },
         )
 

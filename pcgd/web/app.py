@@ -33,28 +33,41 @@ def route_handlers() -> list[object]:
     return handlers
 
 
-def _domain_handlers() -> list[object]:
-    """Controllers of the later domains, registered when their modules exist."""
+DOMAIN_MODULES = (
+    "pcgd.compliance.controllers",
+    "surveys.controllers",
+    "pcgd.registry.controllers",
+    "pcgd.workflow.controllers",
+    "reports.controllers",
+    "geo.controllers",
+    "pcgd.ops.controllers",
+)
+
+
+def _domain_modules() -> list[object]:
+    """The later domains' controller modules that exist."""
     import importlib
 
     found: list[object] = []
-    for module_name in (
-        "pcgd.compliance.controllers",
-        "surveys.controllers",
-        "pcgd.registry.controllers",
-        "pcgd.workflow.controllers",
-        "reports.controllers",
-        "geo.controllers",
-        "pcgd.ops.controllers",
-    ):
+    for module_name in DOMAIN_MODULES:
         try:
-            module = importlib.import_module(module_name)
+            found.append(importlib.import_module(module_name))
         except ModuleNotFoundError as exc:
             if exc.name and module_name.startswith(exc.name):
                 continue
             raise
-        found.extend(getattr(module, "HANDLERS", []))
     return found
+
+
+def _domain_handlers() -> list[object]:
+    """Controllers of the later domains, registered when their modules exist."""
+    return [h for module in _domain_modules() for h in getattr(module, "HANDLERS", [])]
+
+
+def _template_dirs() -> list[Path]:
+    """The shared templates, then each domain's own `templates/` folder (its TEMPLATES)."""
+    extra = [getattr(m, "TEMPLATES", None) for m in _domain_modules()]
+    return [WEB_DIR / "templates", *(Path(d) for d in extra if d is not None)]
 
 
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Litestar:
@@ -67,7 +80,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         await db.close()
         db.stop_embedded()
 
-    template_engine = JinjaTemplateEngine(directory=WEB_DIR / "templates")
+    template_engine = JinjaTemplateEngine(directory=_template_dirs())
     template_engine.engine.globals["app_name"] = "PCGD-XMC"
     template_engine.engine.filters.update(JINJA_FILTERS)
     return Litestar(
