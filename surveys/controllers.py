@@ -90,3 +90,7 @@ HANDLERS += _pages
 from surveys.transfer_pages import HANDLERS as _transfer  # noqa: E402
 
 HANDLERS += _transfer
+
+from surveys.proposal_pages import HANDLERS as _proposals  # noqa: E402
+
+HANDLERS += _proposals
