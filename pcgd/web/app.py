@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         ],
         on_startup=[startup] if manage_database else [],
         on_shutdown=[shutdown] if manage_database else [],
-        middleware=[security.session_config(settings).middleware, security.json_only_api],
+        middleware=[security.hardening_headers, security.json_only_api],
         csrf_config=security.csrf_config(settings),
         dependencies={"user": Provide(security.provide_user)},
         template_config=TemplateConfig(instance=template_engine),

@@ -10,11 +10,20 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, Validatio
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from pcgd.errors import Conflict, Forbidden, Locked, NotFound, UserError, ValidationFailed
+from pcgd.errors import (
+    Conflict,
+    Forbidden,
+    Locked,
+    NotFound,
+    TooManyAttempts,
+    UserError,
+    ValidationFailed,
+)
 
 log = logging.getLogger("pcgd")
 
-_STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, Locked: 423, ValidationFailed: 422}
+_STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, Locked: 423, ValidationFailed: 422,
+           TooManyAttempts: 429}
 
 
 def _wants_html(request: Request[Any, Any, Any]) -> bool:
@@ -23,18 +32,21 @@ def _wants_html(request: Request[Any, Any, Any]) -> bool:
     )
 
 
-def _answer(request: Request[Any, Any, Any], status: int, detail: str, extra: Any) -> Response[Any]:
+def _answer(request: Request[Any, Any, Any], status: int, detail: str, extra: Any,
+            headers: dict[str, str] | None = None) -> Response[Any]:
     if _wants_html(request):
         return Template(
             template_name="error.html",
             context={"status": status, "detail": detail, "extra": extra},
             status_code=status,
             media_type=MediaType.HTML,
+            headers=headers,
         )
     return Response(
         {"status_code": status, "detail": detail, "extra": extra},
         status_code=status,
         media_type=MediaType.JSON,
+        headers=headers,
     )
 
 
@@ -45,7 +57,10 @@ def user_error(request: Request[Any, Any, Any], exc: UserError) -> Response[Any]
         extra = exc.errors
     elif isinstance(exc, Conflict):
         extra = exc.extra
-    return _answer(request, status, str(exc), extra)
+    headers = None
+    if isinstance(exc, TooManyAttempts):
+        headers = {"retry-after": str(exc.retry_after)}
+    return _answer(request, status, str(exc), extra, headers)
 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:

@@ -102,18 +102,6 @@ async def _side(code: str, admin: Any) -> Side:
     side = Side(code, district, province)
     commune = await units.resolve(code, YEAR, kind="commune")
     side.commune_id = commune.id
-    report = await importer.import_roll(roll_csv(members(code)), "ho.csv", commune=commune,
-                                        year=YEAR)
-    assert report.written, report.errors
-    rows = await db.pool().fetch(
-        "SELECT py.id, py.relation, py.household, h.version FROM person_year py"
-        " JOIN household h ON h.id = py.household WHERE py.commune = $1 AND py.year = $2",
-        commune.id, YEAR,
-    )
-    side.household_id = rows[0]["household"]
-    side.version = rows[0]["version"]
-    side.head_row = next(r["id"] for r in rows if r["relation"] == "chu_ho")
-    side.child_row = next(r["id"] for r in rows if r["relation"] != "chu_ho")
     side.school = f"T{code}"
     schools = [["Mã trường", "Tên trường", "Cấp học", "Mã xã"],
                [side.school, f"Trường Tiểu học {SURNAME[code]}", "TH", code]]
@@ -128,6 +116,18 @@ async def _side(code: str, admin: Any) -> Side:
                 [side.school, f"{s} Thị Bé", "07/07/2015", "nữ", ids_of(code)[1], "3A", code]]
     done = await import_file("learners", table_csv(learners), "hs.csv", unit=commune, year=YEAR)
     assert done.ok, done.errors
+    report = await importer.import_roll(roll_csv(members(code)), "ho.csv", commune=commune,
+                                        year=YEAR)
+    assert report.written, report.errors
+    rows = await db.pool().fetch(
+        "SELECT py.id, py.relation, py.household, h.version FROM person_year py"
+        " JOIN household h ON h.id = py.household WHERE py.commune = $1 AND py.year = $2",
+        commune.id, YEAR,
+    )
+    side.household_id = rows[0]["household"]
+    side.version = rows[0]["version"]
+    side.head_row = next(r["id"] for r in rows if r["relation"] == "chu_ho")
+    side.child_row = next(r["id"] for r in rows if r["relation"] != "chu_ho")
     side.learner_id = await db.pool().fetchval(
         "SELECT l.id FROM learner l JOIN school s ON s.id = l.school WHERE s.code = $1",
         side.school,
