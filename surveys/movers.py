@@ -36,7 +36,7 @@ from pcgd import db
 from pcgd.accounts.scope import Scope, scope_for
 from pcgd.accounts.service import CurrentUser
 from pcgd.audit import service as audit
-from pcgd.errors import NotFound, UserError, ValidationFailed
+from pcgd.errors import Forbidden, NotFound, UserError, ValidationFailed
 from pcgd.units import service as units
 from surveys.rollup import service as rollup
 from surveys.service import check_unlocked
@@ -344,6 +344,26 @@ async def year_of(person_year_id: int) -> int:
     return int(year)
 
 
+HIDDEN_ROW = "không có bản ghi này hoặc bản ghi nằm ngoài phạm vi của tài khoản"
+
+
+async def scoped_year(user: CurrentUser, person_year_id: int) -> int:
+    """The year of a person-year row the user may see; a missing row and one outside the
+    user's units answer the same 403 (the administrator gets the plain 404)."""
+    row = None
+    if 0 < person_year_id < 2**31:
+        row = await db.pool().fetchrow(
+            "SELECT commune, year FROM person_year WHERE id = $1", person_year_id
+        )
+    if row is None:
+        if user.is_admin:
+            raise NotFound(f"không có bản ghi {person_year_id}")
+        raise Forbidden(HIDDEN_ROW)
+    if not (await scope_for(user, row["year"])).allows(row["commune"]):
+        raise Forbidden(HIDDEN_ROW)
+    return int(row["year"])
+
+
 def _check_date(when: date, year: int, row: asyncpg.Record) -> None:
     end = date(year, 9, 30)
     problems = []
@@ -556,7 +576,15 @@ async def merge(
     """Resolve a duplicate pair, keeping `keep_id` as the record where the person is counted."""
     if keep_id == other_id:
         raise UserError("hai bản ghi phải khác nhau")
-    keep, other = await _row(db.pool(), keep_id), await _row(db.pool(), other_id)
+    try:
+        keep, other = await _row(db.pool(), keep_id), await _row(db.pool(), other_id)
+    except NotFound:
+        if scope is None or scope.commune_ids is None:
+            raise
+        raise Forbidden(HIDDEN_ROW) from None
+    if scope is not None:
+        scope.check(keep["commune"])
+        scope.check(other["commune"])
     year = keep["year"]
     if other["year"] != year:
         raise UserError("hai bản ghi thuộc hai năm điều tra khác nhau")

@@ -254,9 +254,8 @@ class TransferPages(Controller):
     @get("/person-years/{person_year_id:int}/move-out")
     async def move_out_page(self, user: CurrentUser, person_year_id: int) -> Template:
         """A member's "chuyển đi" form: date and destination commune (same province: linked)."""
-        year = await movers.year_of(person_year_id)
+        year = await movers.scoped_year(user, person_year_id)
         member = await movers.member(person_year_id)
-        (await scope_for(user, year)).check(member["commune_id"])
         commune = await units.get(member["commune_id"])
         province = await units.get(commune.parent_id) if commune.parent_id else None
         if province is not None and province.kind == "district" and province.parent_id:
@@ -276,13 +275,15 @@ class TransferPages(Controller):
         person_year_id: int,
         data: Annotated[MoveOutForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
     ) -> Redirect:
-        year = await movers.year_of(person_year_id)
+        year = await movers.scoped_year(user, person_year_id)
         member = await movers.member(person_year_id)
         result = await movers.move_out(
             user, await scope_for(user, year), person_year_id, movement_date=data.movement_date,
             to_commune=data.to_commune.strip() or None, reason=data.reason,
         )
         linked = f"&linked={result.linked_to}" if result.linked_to else ""
+        if result.proposal:
+            linked = f"&proposal={result.proposal}"
         return Redirect(path=f"/households/{member['household_id']}?moved={person_year_id}"
                              f"{linked}")
 
@@ -386,8 +387,9 @@ class MoversApi(Controller):
     @post("/person-years/{person_year_id:int}/move-out", status_code=200)
     async def move_out(self, user: CurrentUser, person_year_id: int, data: MoveOutIn
                        ) -> dict[str, Any]:
-        """"Chuyển đi": record the move (and destination); links the record there if found."""
-        year = await movers.year_of(person_year_id)
+        """"Chuyển đi": record the move (and destination); a link to the record there is made
+        at once inside the user's units, else proposed to the other commune (`proposal`)."""
+        year = await movers.scoped_year(user, person_year_id)
         result = await movers.move_out(
             user, await scope_for(user, year), person_year_id,
             movement_date=data.movement_date, to_commune=data.to_commune, reason=data.reason,
@@ -406,7 +408,7 @@ class MoversApi(Controller):
     @post("/duplicates/merge", status_code=200)
     async def merge(self, user: CurrentUser, data: MergeIn) -> dict[str, Any]:
         """Resolve a pair: keep one record, the other becomes moved out (or is deleted)."""
-        year = await movers.year_of(data.keep)
+        year = await movers.scoped_year(user, data.keep)
         result = await movers.merge(
             user, await scope_for(user, year), data.keep, data.other,
             movement_date=data.movement_date, reason=data.reason,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import asyncpg
+import asyncpg.exceptions._base
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.response import Redirect, Template
@@ -83,4 +85,20 @@ def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
     )
 
 
-HANDLERS = {UserError: user_error, HTTPException: http_error, Exception: internal_error}
+def bad_data(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Input the database cannot hold (a NUL byte, a number past its range): the caller's to
+    fix, never a 500. Each route validates what it knows; this is the net under all of them."""
+    log.info("bad input on %s %s: %s", request.method, request.url.path, exc)
+    return _answer(
+        request, 400,
+        "dữ liệu gửi lên không hợp lệ (ký tự không cho phép hoặc số vượt giới hạn)", None,
+    )
+
+
+HANDLERS = {
+    UserError: user_error,
+    HTTPException: http_error,
+    asyncpg.exceptions.DataError: bad_data,  # class 22 from the server: invalid input
+    asyncpg.exceptions._base.DataError: bad_data,  # an argument asyncpg cannot encode
+    Exception: internal_error,
+}
