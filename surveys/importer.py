@@ -49,6 +49,7 @@ from pcgd import db
 from pcgd.accounts.scope import Scope, scope_for
 from pcgd.accounts.service import CurrentUser
 from pcgd.audit import service as audit
+from pcgd.common.uploads import MAX_ISSUES, more_issues_text
 from pcgd.errors import UserError
 from pcgd.units import service as units
 from surveys import movers
@@ -112,6 +113,8 @@ class ImportReport:
     written: bool = False
     changes: Changes = field(default_factory=Changes)
     loaded: LoadedRoll | None = None  # for the annotated copy
+    omitted_errors: int = 0  # beyond MAX_ISSUES: counted only ("và N lỗi khác")
+    omitted_warnings: int = 0
 
     @property
     def ok(self) -> bool:
@@ -122,13 +125,22 @@ class ImportReport:
         return {
             "households": self.households,
             "persons": self.persons,
-            "errors": [i.to_json() for i in self.errors],
-            "warnings": [i.to_json() for i in self.warnings],
+            "errors": _listed(self.errors, self.omitted_errors, "lỗi"),
+            "warnings": _listed(self.warnings, self.omitted_warnings, "cảnh báo"),
             "format": self.format,
             "dry_run": self.dry_run,
             "written": self.written,
             "changes": asdict(self.changes),
         }
+
+
+def _listed(issues: list[Issue], omitted: int, kind: str) -> list[dict[str, object]]:
+    """At most MAX_ISSUES issues, then one line saying how many more there are."""
+    shown = [i.to_json() for i in issues[:MAX_ISSUES]]
+    more = omitted + max(len(issues) - MAX_ISSUES, 0)
+    if more:
+        shown.append({"row": 0, "column": "", "message": more_issues_text(more, kind)})
+    return shown
 
 
 class _Rollback(Exception):
@@ -464,7 +476,8 @@ async def import_roll(
     result: ParseResult = loaded.result
     report = ImportReport(
         loaded.format, len(result.households), result.persons, list(result.errors),
-        list(result.warnings), dry_run, loaded=loaded,
+        list(result.warnings), dry_run, loaded=loaded, omitted_errors=result.omitted_errors,
+        omitted_warnings=result.omitted_warnings,
     )
     # Warnings read only committed data of other households: found on another connection
     # while this one plans and writes.

@@ -27,13 +27,14 @@ from litestar.response import Redirect, Template
 
 from pcgd.accounts.scope import require_unit, scope_for
 from pcgd.accounts.service import CurrentUser
+from pcgd.common.uploads import MAX_UPLOAD_BYTES
 from pcgd.errors import Locked, NotFound, UserError
 from pcgd.settings import get_settings
 from pcgd.units import service as units
 from pcgd.web.security import login_required
 from surveys import exporter, importer, movers, rollforward
 
-MAX_UPLOAD = 50 * 1024 * 1024
+MAX_UPLOAD = MAX_UPLOAD_BYTES  # pcgd.common.uploads: one definition of every limit
 DOWNLOADS = {  # name in the URL → (format, suffix, label)
     "roll.csv": ("roll", ".csv", "Danh sách hộ (CSV, định dạng pcgd roll v1)"),
     "roll.xlsx": ("roll", ".xlsx", "Danh sách hộ (Excel, định dạng pcgd roll v1)"),
@@ -75,7 +76,7 @@ class UploadForm:
 def _store_annotated(report: importer.ImportReport, user: CurrentUser, commune: units.Unit,
                      year: int, filename: str) -> str | None:
     """Keep the marked copy under PCGD_DATA_DIR/uploads with a random name; its token."""
-    _forget_old_uploads()
+    _forget_old_uploads(user.id)
     token = secrets.token_urlsafe(24)
     path = uploads_dir() / f"{token}.xlsx"
     if importer.save_annotated(report, path) is None:
@@ -86,18 +87,45 @@ def _store_annotated(report: importer.ImportReport, user: CurrentUser, commune: 
     return token
 
 
-def _forget_old_uploads(max_age: float = 2 * 24 * 3600) -> None:
-    """Marked copies are for fixing the file now; keep them two days."""
+KEEP_PER_USER = 3  # a user fixing a file needs the latest marked copies, not every one
+KEEP_BYTES = 500 * 1024 * 1024  # all marked copies together
+
+
+def _forget_old_uploads(user_id: int | None = None, max_age: float = 2 * 24 * 3600) -> None:
+    """Marked copies are for fixing the file now: kept two days, the newest few per user, and
+    within a total size (oldest dropped first), so uploads cannot fill the disk."""
     folder = uploads_dir()
     if not folder.is_dir():
         return
     cutoff = time.time() - max_age
-    for path in folder.iterdir():
+    copies: list[tuple[float, int, Path, int | None]] = []
+    for path in folder.glob("*.xlsx"):
         try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-        except OSError:
+            stat = path.stat()
+            owner = json.loads(path.with_suffix(".json").read_text()).get("user_id")
+        except (OSError, ValueError):
+            owner = None
+            stat = None
+        if stat is None or stat.st_mtime < cutoff:
+            _drop(path)
             continue
+        copies.append((stat.st_mtime, stat.st_size, path, owner))
+    copies.sort(reverse=True)  # newest first
+    total, mine = 0, 0
+    for _, size, path, owner in copies:
+        total += size
+        mine += owner == user_id
+        if total > KEEP_BYTES or (user_id is not None and owner == user_id
+                                  and mine >= KEEP_PER_USER):
+            _drop(path)
+
+
+def _drop(path: Path) -> None:
+    for p in (path, path.with_suffix(".json")):
+        try:
+            p.unlink()
+        except OSError:
+            pass
 
 
 def _import_view(report: importer.ImportReport, token: str | None) -> dict[str, Any]:
@@ -143,7 +171,7 @@ class TransferPages(Controller):
                 raise UserError("chưa chọn tệp")
             content = await upload.read()
             if len(content) > MAX_UPLOAD:
-                raise UserError("tệp quá lớn (tối đa 50 MB)")
+                raise UserError(f"tệp quá lớn (tối đa {MAX_UPLOAD // (1024 * 1024)} MB)")
             report = await importer.import_roll(
                 content, upload.filename, commune=commune, year=year, user=user, dry_run=dry,
                 confirm=bool(data.confirm),

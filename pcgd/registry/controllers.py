@@ -17,6 +17,7 @@ from litestar.response import Redirect, Template
 from pcgd import db
 from pcgd.accounts.scope import require_unit, scope_for
 from pcgd.accounts.service import CurrentUser
+from pcgd.common.uploads import MAX_UPLOAD_BYTES
 from pcgd.errors import UserError
 from pcgd.registry import codes, service
 from pcgd.registry.columns import KINDS
@@ -34,7 +35,7 @@ from pcgd.registry.schemas import (
 from pcgd.units import service as units
 from pcgd.web.security import login_required
 
-MAX_UPLOAD = 50 * 1024 * 1024
+MAX_UPLOAD = MAX_UPLOAD_BYTES  # pcgd.common.uploads: one definition of every limit
 PAGE = 200
 
 
@@ -78,7 +79,7 @@ async def _import(
         raise UserError("chưa chọn tệp")
     content = await upload.read()
     if len(content) > MAX_UPLOAD:
-        raise UserError("tệp quá lớn (tối đa 50 MB)")
+        raise UserError(f"tệp quá lớn (tối đa {MAX_UPLOAD // (1024 * 1024)} MB)")
     unit = await units.resolve(code, year)
     await require_unit(user, unit, year)
     return await service.import_file(
@@ -147,7 +148,8 @@ class RegistryApi(Controller):
         )
         return LearnerPage(total, items)
 
-    @post("/import/{kind:str}", status_code=200)
+    @post("/import/{kind:str}", status_code=200,
+          request_max_body_size=MAX_UPLOAD + 1024 * 1024)
     async def import_(
         self, user: CurrentUser, kind: str, unit: str, year: int,
         data: Annotated[ImportForm, Body(media_type=RequestEncodingType.MULTI_PART)],
@@ -239,7 +241,7 @@ class RegistryPages(Controller):
                           kind="schools", result=None, error=None),
         )
 
-    @post("/import")
+    @post("/import", request_max_body_size=MAX_UPLOAD + 1024 * 1024)
     async def import_submit(
         self, user: CurrentUser,
         data: Annotated[ImportForm, Body(media_type=RequestEncodingType.MULTI_PART)],

@@ -14,6 +14,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from pcgd import db
+from pcgd.common import uploads
 from pcgd.common.vn import JINJA_FILTERS
 from pcgd.runtime import open_database
 from pcgd.settings import Settings, get_settings
@@ -70,6 +71,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     template_engine = JinjaTemplateEngine(directory=WEB_DIR / "templates")
     template_engine.engine.globals["app_name"] = "PCGD-XMC"
     template_engine.engine.filters.update(JINJA_FILTERS)
+    template_engine.engine.globals["upload_limits"] = uploads.LIMITS_TEXT
+    template_engine.engine.globals["upload_max_bytes"] = uploads.MAX_UPLOAD_BYTES
     return Litestar(
         route_handlers=[
             *route_handlers(),
