@@ -27,6 +27,7 @@ from litestar.response import Redirect, Template
 
 from pcgd.accounts.scope import require_unit, scope_for
 from pcgd.accounts.service import CurrentUser
+from pcgd.common.masking import mask_id
 from pcgd.common.uploads import MAX_UPLOAD_BYTES
 from pcgd.errors import Locked, NotFound, UserError
 from pcgd.settings import get_settings
@@ -323,7 +324,7 @@ class TransferPages(Controller):
         year = _year(year)
         province = await units.resolve(code, year, kind="province")
         await require_unit(user, province, year)
-        pairs = await movers.find_duplicates(province, year)
+        pairs = masked_pairs(await movers.find_duplicates(province, year))
         return Template(
             template_name="duplicates.html",
             context={"user": user, "year": year, "unit": province, "pairs": pairs,
@@ -379,6 +380,12 @@ async def _next_year_checks(unit: units.Unit, from_year: int) -> list[dict[str, 
     return checks if any(c["count"] for c in checks) else None
 
 
+def masked_pairs(pairs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Duplicate pairs for a list: personal IDs masked (the household page shows them)."""
+    return [{**p, "a": {**p["a"], "personal_id": mask_id(p["a"]["personal_id"])},
+             "b": {**p["b"], "personal_id": mask_id(p["b"]["personal_id"])}} for p in pairs]
+
+
 def _download(content: bytes, filename: str) -> Response[bytes]:
     media = (
         "text/csv; charset=utf-8" if filename.endswith(".csv")
@@ -431,7 +438,7 @@ class MoversApi(Controller):
         year = _year(year)
         province = await units.resolve(code, year, kind="province")
         await require_unit(user, province, year)
-        return await movers.find_duplicates(province, year)
+        return masked_pairs(await movers.find_duplicates(province, year))
 
     @post("/duplicates/merge", status_code=200)
     async def merge(self, user: CurrentUser, data: MergeIn) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from litestar.response import Redirect, Template
 from pcgd import db
 from pcgd.accounts.scope import require_unit, scope_for
 from pcgd.accounts.service import CurrentUser
+from pcgd.common.masking import mask_id
 from pcgd.common.uploads import MAX_UPLOAD_BYTES
 from pcgd.errors import UserError
 from pcgd.registry import codes, service
@@ -119,7 +120,7 @@ class RegistryApi(Controller):
         year = _year(year)
         commune = await _commune(user, code, year)
         rows = await service.reconcile([commune.id], year)
-        return [msgspec.convert(r, Disagreement) for r in rows]
+        return [msgspec.convert(_masked(r), Disagreement) for r in rows]
 
     @post("/reconcile/fix", status_code=200)
     async def fix(self, user: CurrentUser, data: FixIn) -> FixOut:
@@ -148,6 +149,12 @@ class RegistryApi(Controller):
         )
         return LearnerPage(total, items)
 
+    @get("/learners/{learner_id:int}")
+    async def learner(self, user: CurrentUser, learner_id: int, year: int | None = None
+                      ) -> LearnerOut:
+        """One learner with the full personal ID (lists mask it); the view is audited."""
+        return await service.learner(user, await scope_for(user, _year(year)), learner_id)
+
     @post("/import/{kind:str}", status_code=200,
           request_max_body_size=MAX_UPLOAD + 1024 * 1024)
     async def import_(
@@ -157,6 +164,13 @@ class RegistryApi(Controller):
     ) -> ImportResult:
         """Import a CSV/XLSX list (multipart field `file`); any row error writes nothing."""
         return await _import(user, kind, unit, _year(year), dry_run, data.file)
+
+
+def _masked(row: dict[str, Any]) -> dict[str, Any]:
+    """A reconciliation row for a list: the personal ID masked (open the household for it)."""
+    person = dict(row["person"])
+    person["personal_id"] = mask_id(person.get("personal_id")) or None
+    return {**row, "person": person}
 
 
 def _base(user: CurrentUser, year: int, **extra: Any) -> dict[str, Any]:
@@ -211,7 +225,7 @@ class RegistryPages(Controller):
     ) -> Template:
         year = _year(year)
         commune = await _commune(user, code, year)
-        rows = await service.reconcile([commune.id], year)
+        rows = [_masked(r) for r in await service.reconcile([commune.id], year)]
         counts = {c: sum(1 for r in rows if r["category"] == c) for c in service.CATEGORIES}
         shown = [r for r in rows if not category or r["category"] == category]
         return Template(

@@ -15,6 +15,7 @@ from litestar.template import TemplateConfig
 
 from pcgd import db
 from pcgd.common import uploads
+from pcgd.common.masking import mask_id
 from pcgd.common.vn import JINJA_FILTERS
 from pcgd.runtime import open_database
 from pcgd.settings import Settings, get_settings
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     template_engine = JinjaTemplateEngine(directory=WEB_DIR / "templates")
     template_engine.engine.globals["app_name"] = "PCGD-XMC"
     template_engine.engine.filters.update(JINJA_FILTERS)
+    template_engine.engine.filters["mask_id"] = mask_id
     template_engine.engine.globals["upload_limits"] = uploads.LIMITS_TEXT
     template_engine.engine.globals["upload_max_bytes"] = uploads.MAX_UPLOAD_BYTES
     return Litestar(

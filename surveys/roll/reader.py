@@ -14,6 +14,7 @@ from typing import Literal
 
 from python_calamine import CalamineError, CalamineWorkbook
 
+from pcgd.common.csvcells import restore
 from pcgd.common.uploads import MAX_COLUMNS, MAX_ROWS, UploadRefused, check_rows, check_upload
 
 __all__ = [
@@ -124,7 +125,7 @@ def _read_csv(data: bytes, filename: str) -> list[list[str]]:
         for row in csv.reader(io.StringIO(text), delimiter=delimiter):
             if len(rows) > MAX_ROWS or len(row) > MAX_COLUMNS:
                 check_rows(len(rows), len(row), filename)
-            rows.append([c.strip() for c in row])
+            rows.append([restore(c.strip()) for c in row])
     except UploadRefused as exc:
         raise RollFileError(str(exc)) from exc
     except csv.Error as exc:
