@@ -19,7 +19,7 @@ from pcgd.accounts.scope import require_unit, scope_for
 from pcgd.accounts.service import CurrentUser
 from pcgd.common.masking import mask_id
 from pcgd.common.uploads import MAX_UPLOAD_BYTES
-from pcgd.errors import UserError
+from pcgd.errors import Forbidden, UserError
 from pcgd.registry import codes, service
 from pcgd.registry.columns import KINDS
 from pcgd.registry.conditions import CONDITION_LABELS, STANDARD_LABELS
@@ -261,16 +261,16 @@ class RegistryPages(Controller):
         data: Annotated[ImportForm, Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> Template:
         year = _year(data.year)
-        result, error = None, None
+        result, error, status = None, None, 422
         try:
             result = await _import(user, data.kind, data.code, year, bool(data.dry_run), data.file)
         except UserError as exc:
-            error = str(exc)
+            error, status = str(exc), 403 if isinstance(exc, Forbidden) else 422
         return Template(
             template_name="registry_import.html",
             context=_base(user, year, code=data.code, kinds=KINDS, kind=data.kind,
                           result=result, error=error),
-            status_code=200 if error is None and result is not None and result.ok else 422,
+            status_code=200 if error is None and result is not None and result.ok else status,
         )
 
 
