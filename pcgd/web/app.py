@@ -19,7 +19,7 @@ from pcgd.common.masking import mask_id
 from pcgd.common.vn import JINJA_FILTERS
 from pcgd.runtime import open_database
 from pcgd.settings import Settings, get_settings
-from pcgd.web import errors, security
+from pcgd.web import errors, openapi, security
 
 WEB_DIR = Path(__file__).parent
 
@@ -75,7 +75,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     template_engine.engine.filters["mask_id"] = mask_id
     template_engine.engine.globals["upload_limits"] = uploads.LIMITS_TEXT
     template_engine.engine.globals["upload_max_bytes"] = uploads.MAX_UPLOAD_BYTES
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             *route_handlers(),
             create_static_files_router(path="/static", directories=[WEB_DIR / "static"]),
@@ -96,3 +96,5 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         logging_config=LoggingConfig(log_exceptions="never"),
         debug=False,
     )
+    openapi.document_errors(app.openapi_schema)  # the shared error answers of every route
+    return app
