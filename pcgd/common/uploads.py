@@ -12,6 +12,8 @@ import io
 import zipfile
 from pathlib import Path
 
+from pcgd.common.vn import fmt_int
+
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # what a user may send
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # a workbook's contents once unzipped
 MAX_ROWS = 60_000  # data rows of a file (the largest commune roll is < 50,000 persons)
@@ -21,9 +23,9 @@ ZIP_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".ods")
 
 LIMITS_TEXT = (
     f"Tệp tối đa {MAX_UPLOAD_BYTES // (1024 * 1024)} MB (bảng tính giải nén tối đa"
-    f" {MAX_UNPACKED_BYTES // (1024 * 1024)} MB), tối đa {MAX_ROWS:,} dòng dữ liệu và"
-    f" {MAX_COLUMNS} cột; chỉ liệt kê {MAX_ISSUES:,} lỗi đầu tiên."
-).replace(",", ".")
+    f" {MAX_UNPACKED_BYTES // (1024 * 1024)} MB), tối đa {fmt_int(MAX_ROWS)} dòng dữ liệu và"
+    f" {MAX_COLUMNS} cột; chỉ liệt kê {fmt_int(MAX_ISSUES)} lỗi đầu tiên."
+)
 
 
 class UploadRefused(ValueError):
@@ -70,14 +72,10 @@ def check_upload(source: bytes | Path, filename: str) -> None:
 def check_rows(rows: int, columns: int, filename: str) -> None:
     name = Path(filename).name or "tệp"
     if rows > MAX_ROWS:
-        raise UploadRefused(
-            f"{name}: có hơn {MAX_ROWS:,} dòng dữ liệu; hãy chia tệp".replace(",", ".")
-        )
+        raise UploadRefused(f"{name}: có hơn {fmt_int(MAX_ROWS)} dòng dữ liệu; hãy chia tệp")
     if columns > MAX_COLUMNS:
         raise UploadRefused(f"{name}: có {columns} cột, vượt giới hạn {MAX_COLUMNS} cột")
 
 
 def more_issues_text(omitted: int, kind: str = "lỗi") -> str:
-    return f"và {omitted:,} {kind} khác (chỉ liệt kê {MAX_ISSUES:,} {kind} đầu tiên)".replace(
-        ",", "."
-    )
+    return f"và {fmt_int(omitted)} {kind} khác (chỉ liệt kê {fmt_int(MAX_ISSUES)} {kind} đầu tiên)"
