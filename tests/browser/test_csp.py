@@ -45,7 +45,8 @@ async def test_pages_run_under_the_csp_without_violations(live_server: str, chro
         await page.click("button[type=submit]")
         await page.wait_for_url(f"{live_server}/")
         for url in (f"/communes/{COMMUNE}/households?year={YEAR}", f"/households/{household}",
-                    f"/communes/{COMMUNE}/import?year={YEAR}", f"/units/{COMMUNE}/board?year={YEAR}",
+                    f"/communes/{COMMUNE}/import?year={YEAR}",
+                    f"/units/{COMMUNE}/board?year={YEAR}",
                     f"/communes/{COMMUNE}/link-proposals?year={YEAR}", "/account/password"):
             answer = await page.goto(live_server + url)
             assert answer is not None and answer.status == 200, url
