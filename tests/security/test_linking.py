@@ -55,9 +55,11 @@ async def test_linking_never_reads_or_changes_another_commune(client) -> None:
     moved = await client.post(f"/api/person-years/{member['person_year_id']}/move-out",
                               json={"movement_date": "2024-06-01", "to_commune": VICTIM})
     assert moved.status_code == 200, moved.text
-    assert moved.json()["linked"] is None and moved.json()["proposal"] is not None
-
     mine = await client.get(f"/api/households/{saved.json()['id']}")
+    leaked = [s for s in (SECRET_ID, SECRET_FATHER, "2015-07-07") if s in mine.text]
+    print(f"\nmove-out answer linked={moved.json()['linked']};"
+          f" the other commune's details in the attacker's GET: {leaked}")
+    assert moved.json()["linked"] is None and moved.json()["proposal"] is not None
     assert mine.status_code == 200
     for secret in (SECRET_ID, SECRET_FATHER, "2015-07-07"):
         assert secret not in mine.text
@@ -69,6 +71,8 @@ async def test_linking_never_reads_or_changes_another_commune(client) -> None:
                       for m in current["members"]]
     assert (await client.put(f"/api/households/{current['id']}", json=put)).status_code == 200
     after = await _victim_row()
+    print(f"the other commune's row after the attacker's PUT changed: {after != before}"
+          f" (version {before['version']} → {after['version']})")
     assert after == before  # name, ID, birth date, movement, version 1: untouched
 
     # The proposal shows the attacker only its own record and the other commune's name.
