@@ -25,7 +25,8 @@ async def test_logout_password_change_reset_and_deactivation_end_every_session(a
         await login(two, name)
         stolen = one.cookies.get("pcgd_session")
         assert (await two.post("/api/auth/logout", json={})).status_code == 200
-        print(f"\nanother browser's session after logout: {(await one.get('/api/auth/me')).status_code}")
+        after = (await one.get("/api/auth/me")).status_code
+        print(f"\nanother browser's session after logout: {after}")
         # The other browser's cookie (and a copy of it) no longer works.
         assert (await one.get("/api/auth/me")).status_code == 401
         async with await _client(app) as thief:
