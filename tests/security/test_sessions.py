@@ -135,3 +135,15 @@ async def test_login_html_form_answers_429_too(client) -> None:
         status.append(r.status_code)
     assert status[-1] == 429 and "thử lại sau" in r.text and "retry-after" in r.headers
     await db.pool().execute("DELETE FROM login_throttle")
+
+
+async def test_cli_deactivate_ends_sessions(client, database: str) -> None:
+    from tests.integration.test_import import cli
+
+    name = await make_user("commune", A, YEAR)
+    await login(client, name)
+    done = await cli("users", "deactivate", name, database=database)
+    assert done.returncode == 0, done.stderr
+    assert (await client.get("/api/auth/me")).status_code == 401
+    missing = await cli("users", "deactivate", "khong-co-ai", database=database)
+    assert missing.returncode == 1 and len(missing.stderr.strip().splitlines()) == 1
