@@ -27,7 +27,7 @@ from tests.factories import PASSWORD, make_user
 from tests.security.conftest import YEAR, roll_csv
 
 ST = str(Path(os.sys.executable).with_name("st"))
-EXAMPLES = int(os.environ.get("PCGD_FUZZ_EXAMPLES", "10"))
+EXAMPLES = int(os.environ.get("PCGD_FUZZ_EXAMPLES", "8"))
 SEED = 20261202
 CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance"
 # Not fuzzed: the caller's own session (logout would end it, a password change would lock the
