@@ -27,6 +27,14 @@ PROBE = """
 import json, resource, sys, time
 from pathlib import Path
 from surveys.roll import RollFileError, parse_file
+
+
+def peak_mb():
+    # VmHWM: this process image's peak (ru_maxrss would include the parent's before exec)
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 start = time.monotonic()
 outcome, errors = "parsed", 0
 try:
@@ -37,7 +45,7 @@ except RollFileError as exc:
     outcome = "refused: " + str(exc)[:90]
 print(json.dumps({"seconds": round(time.monotonic() - start, 2), "outcome": outcome,
                   "errors": errors,
-                  "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
+                  "rss_mb": round(peak_mb())}))
 """
 
 

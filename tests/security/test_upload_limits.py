@@ -25,6 +25,14 @@ PROBE = """
 import json, resource, sys, time
 from pathlib import Path
 from surveys.roll import RollFileError, parse_file
+
+
+def peak_mb():
+    # VmHWM: this process image's peak (ru_maxrss would include the parent's before exec)
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 start = time.monotonic()
 message = ""
 try:
@@ -32,7 +40,7 @@ try:
 except RollFileError as exc:
     message = str(exc)
 print(json.dumps({"seconds": time.monotonic() - start, "message": message,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "rss_mb": peak_mb()}))
 """
 
 
