@@ -51,14 +51,14 @@ async def _data() -> str:
 
 
 async def _fuzz(base: str, cookie: str, report: Path) -> dict[str, Any]:
-    proc = await asyncio.create_subprocess_exec(
+    proc = await asyncio.create_subprocess_exec(  # run in the report's folder: its cache too
         ST, "run", f"{base}/schema/openapi.json", "--url", base,
         "-H", f"Cookie: pcgd_session={cookie}", "-n", str(EXAMPLES), "--seed", str(SEED),
         "--checks", CHECKS, "--exclude-path-regex", EXCLUDED, "--phases", "examples,fuzzing",
         "--no-shrink", "--workers", "1", "--no-color",
         "--request-timeout", "30", "--report", "ndjson", "--report-ndjson-path", str(report),
         "--continue-on-failure",
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=report.parent,
     )
     out, _ = await asyncio.wait_for(proc.communicate(), 600)
     return {"code": proc.returncode, "output": out.decode(errors="replace")}
