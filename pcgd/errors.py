@@ -33,3 +33,11 @@ class ValidationFailed(UserError):
     def __init__(self, message: str, errors: list[dict[str, object]]) -> None:
         super().__init__(message)
         self.errors = errors
+
+
+class TooManyAttempts(UserError):
+    """Too many failed logins: try again after `retry_after` seconds (HTTP 429)."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

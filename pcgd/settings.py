@@ -22,6 +22,7 @@ class Settings:
     host: str
     port: int
     debug: bool
+    secure_cookies: bool | None = None  # None: Secure unless served to this machine over HTTP
 
     @property
     def embedded(self) -> bool:
@@ -57,7 +58,20 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
         host=env.get("PCGD_HOST", "127.0.0.1"),
         port=int(port_text),
         debug=env.get("PCGD_DEBUG", "") in {"1", "true", "yes"},
+        secure_cookies=_flag(env.get("PCGD_SECURE_COOKIES", "")),
     )
+
+
+def _flag(text: str) -> bool | None:
+    """PCGD_SECURE_COOKIES: 1/true/yes on, 0/false/no off, unset: decided per request."""
+    value = text.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    if value:
+        raise SettingsError(f"PCGD_SECURE_COOKIES must be 1 or 0, got {text!r}")
+    return None
 
 
 @lru_cache(maxsize=1)

@@ -7,7 +7,7 @@ from datetime import date
 from litestar import Controller, Response, delete, get, post, put
 from litestar.status_codes import HTTP_201_CREATED
 
-from pcgd.accounts.scope import require_unit, scope_for
+from pcgd.accounts.scope import require_unit
 from pcgd.accounts.service import CurrentUser
 from pcgd.units import service as units
 from pcgd.web.security import login_required
@@ -57,27 +57,25 @@ class HouseholdApi(Controller):
 
     @get("/")
     async def get_household(self, user: CurrentUser, household_id: int) -> HouseholdOut:
-        _, year = await service.household_commune(household_id)
-        return await service.get_household(await scope_for(user, year), household_id)
+        """The household with full personal IDs (this view is audited)."""
+        scope, _ = await service.scoped_household(user, household_id)
+        return await service.view_household(user, scope, household_id)
 
     @put("/")
     async def update_household(
         self, user: CurrentUser, household_id: int, data: HouseholdIn
     ) -> HouseholdOut:
         """Save with the `version` read: 409 if someone saved in between, 423 if locked."""
-        _, year = await service.household_commune(household_id)
-        return await service.update_household(
-            user, await scope_for(user, year), household_id, data
-        )
+        scope, _ = await service.scoped_household(user, household_id)
+        return await service.update_household(user, scope, household_id, data)
 
     @delete("/", status_code=200)
     async def delete_household(
         self, user: CurrentUser, household_id: int, version: int | None = None
     ) -> Response[dict[str, str]]:
-        _, year = await service.household_commune(household_id)
-        await service.delete_household(
-            user, await scope_for(user, year), household_id, version=version
-        )
+        """Delete with `?version=N` as read (422 without it, 409 when stale)."""
+        scope, _ = await service.scoped_household(user, household_id)
+        await service.delete_household(user, scope, household_id, version=version)
         return Response({"status": "deleted"})
 
 
@@ -90,3 +88,7 @@ HANDLERS += _pages
 from surveys.transfer_pages import HANDLERS as _transfer  # noqa: E402
 
 HANDLERS += _transfer
+
+from surveys.proposal_pages import HANDLERS as _proposals  # noqa: E402
+
+HANDLERS += _proposals

@@ -15,6 +15,7 @@ from typing import Any
 
 from pcgd import db
 from pcgd.accounts.scope import Scope
+from pcgd.common.masking import mask_id
 from surveys.roll.fields import COLUMN_NAMES
 from surveys.roll.text import name_key
 from surveys.roll.validate import parse_roll_rows
@@ -278,6 +279,6 @@ async def problems(
     for pid, households in shared.items():
         for hid, _ in households:
             others = ", ".join(c for h, c in households if h != hid)
-            message = f"Số định danh: {pid} đã có ở hộ {others}"
+            message = f"Số định danh: {mask_id(pid)} đã có ở hộ {others}"  # a list: masked
             found.setdefault(hid, Problems()).warnings.append(message)
     return found

@@ -46,8 +46,10 @@ from typing import Any
 import asyncpg
 
 from pcgd import db
+from pcgd.accounts.scope import Scope, scope_for
 from pcgd.accounts.service import CurrentUser
 from pcgd.audit import service as audit
+from pcgd.common.uploads import MAX_ISSUES, more_issues_text
 from pcgd.errors import UserError
 from pcgd.units import service as units
 from surveys import movers
@@ -90,6 +92,7 @@ class Changes:
     persons_updated: int = 0
     persons_removed: int = 0
     movers_linked: int = 0
+    movers_proposed: int = 0  # links waiting for the other commune to confirm
 
     @property
     def any(self) -> bool:
@@ -110,6 +113,8 @@ class ImportReport:
     written: bool = False
     changes: Changes = field(default_factory=Changes)
     loaded: LoadedRoll | None = None  # for the annotated copy
+    omitted_errors: int = 0  # beyond MAX_ISSUES: counted only ("và N lỗi khác")
+    omitted_warnings: int = 0
 
     @property
     def ok(self) -> bool:
@@ -120,13 +125,22 @@ class ImportReport:
         return {
             "households": self.households,
             "persons": self.persons,
-            "errors": [i.to_json() for i in self.errors],
-            "warnings": [i.to_json() for i in self.warnings],
+            "errors": _listed(self.errors, self.omitted_errors, "lỗi"),
+            "warnings": _listed(self.warnings, self.omitted_warnings, "cảnh báo"),
             "format": self.format,
             "dry_run": self.dry_run,
             "written": self.written,
             "changes": asdict(self.changes),
         }
+
+
+def _listed(issues: list[Issue], omitted: int, kind: str) -> list[dict[str, object]]:
+    """At most MAX_ISSUES issues, then one line saying how many more there are."""
+    shown = [i.to_json() for i in issues[:MAX_ISSUES]]
+    more = omitted + max(len(issues) - MAX_ISSUES, 0)
+    if more:
+        shown.append({"row": 0, "column": "", "message": more_issues_text(more, kind)})
+    return shown
 
 
 class _Rollback(Exception):
@@ -197,10 +211,36 @@ async def _prefix_warnings(
     return out
 
 
+# Look-ups of personal IDs outside the caller's units (the import warning below) are an oracle
+# for "does this ID exist somewhere": audited, and limited per account over 24 hours (the largest
+# commune roll has well under 50,000 persons, so four full files a day pass).
+ID_LOOKUP_LIMIT = 200_000  # IDs checked against other units per account per 24 h
+ID_FOUND_LIMIT = 500  # IDs found counted elsewhere per account per 24 h
+_QUOTA_NAMESPACE = 7302
+
+
+async def _lookup_allowed(conn: asyncpg.Connection, user: CurrentUser, checking: int) -> bool:
+    """Whether this account may check `checking` more IDs against other units now."""
+    await conn.execute("SELECT pg_advisory_xact_lock($1, $2)", _QUOTA_NAMESPACE, user.id)
+    used = await conn.fetchrow(
+        "SELECT coalesce(sum((after->>'checked')::int), 0) AS checked,"
+        " coalesce(sum((after->>'found_elsewhere')::int), 0) AS found FROM audit_entry"
+        " WHERE user_id = $1 AND action = 'personal_id_lookup'"
+        " AND at > now() - interval '24 hours'",
+        user.id,
+    )
+    return used["checked"] + checking <= ID_LOOKUP_LIMIT and used["found"] < ID_FOUND_LIMIT
+
+
 async def _personal_id_warnings(
-    conn: asyncpg.Connection, households: Sequence[RollHousehold], commune: units.Unit, year: int
+    conn: asyncpg.Connection, households: Sequence[RollHousehold], commune: units.Unit, year: int,
+    user: CurrentUser | None = None,
 ) -> list[Issue]:
-    """IDs counted this year in another commune, or in a household of this one not in the file."""
+    """IDs counted this year in another commune, or in a household of this one not in the file.
+
+    Where an ID is counted is named only inside the caller's units; elsewhere the warning says
+    only that it is counted elsewhere. Such look-ups are audited and limited per account.
+    """
     rows_by_id: dict[str, list[RollPerson]] = {}
     for h in households:
         for p in h.members:
@@ -208,8 +248,19 @@ async def _personal_id_warnings(
                 rows_by_id.setdefault(p.personal_id, []).append(p)
     if not rows_by_id:
         return []
+    scope = await scope_for(user, year) if user is not None else None
+    outside = scope is not None and scope.commune_ids is not None
+    if outside and user is not None and not await _lookup_allowed(conn, user, len(rows_by_id)):
+        first = min(p.source_row for rows in rows_by_id.values() for p in rows)
+        return [Issue(
+            first, "personal_id",
+            "Số định danh: chưa kiểm tra trùng với các xã khác vì tài khoản đã tra cứu quá nhiều"
+            " số định danh trong 24 giờ qua; hãy thử lại sau",
+            "warning",
+        )]
     found = await conn.fetch(
-        "SELECT p.personal_id, u.code, u.name, h.household_code, (py.commune = $3) AS here"
+        "SELECT p.personal_id, py.commune, u.code, u.name, h.household_code,"
+        " (py.commune = $3) AS here"
         " FROM unnest($1::text[]) AS k(personal_id) JOIN person p ON p.personal_id = k.personal_id"
         " JOIN person_year py ON py.person = p.id"
         " JOIN household h ON h.id = py.household JOIN admin_unit u ON u.id = py.commune"
@@ -218,13 +269,22 @@ async def _personal_id_warnings(
     )
     in_file = {h.household_code for h in households}
     found = [r for r in found if not (r["here"] and r["household_code"] in in_file)]
+    hidden = {r["personal_id"] for r in found
+              if scope is not None and not scope.allows(r["commune"])}
+    if outside:
+        await audit.record(
+            conn, user, "personal_id_lookup", "roll", f"{commune.code}/{year}",
+            commune_id=commune.id, year=year,
+            after={"checked": len(rows_by_id), "found_elsewhere": len(hidden)},
+        )
     out = []
     for row in found:
-        where = (
-            f"hộ {row['household_code']} của xã (không có trong tệp)"
-            if row["here"]
-            else f"{row['name']} ({row['code']}), hộ {row['household_code']}"
-        )
+        if row["here"]:
+            where = f"hộ {row['household_code']} của xã (không có trong tệp)"
+        elif row["personal_id"] in hidden:
+            where = "một nơi khác (ngoài phạm vi của tài khoản)"
+        else:
+            where = f"{row['name']} ({row['code']}), hộ {row['household_code']}"
         for p in rows_by_id[row["personal_id"]]:
             out.append(Issue(
                 p.source_row, "personal_id",
@@ -361,26 +421,29 @@ def _reuse_moved_people(plan: _Plan) -> None:
 
 
 async def _counted_elsewhere(
-    conn: asyncpg.Connection, plan: _Plan, year: int, household_ids: Sequence[int]
+    conn: asyncpg.Connection, plan: _Plan, year: int, household_ids: Sequence[int],
+    scope: Scope | None = None,
 ) -> list[Issue]:
     """Errors for kept people (linked movers) who would be counted in two places this year."""
     counted = {pid: p for pid, p in plan.kept_person.items() if p.movement not in COUNTED_OUT}
     if not counted:
         return []
     rows = await conn.fetch(
-        "SELECT py.person, py.household, u.code, u.name, h.household_code"
+        "SELECT py.person, py.household, py.commune, u.code, u.name, h.household_code"
         " FROM unnest($1::int[]) AS k(person) JOIN person_year py ON py.person = k.person"
         " JOIN household h ON h.id = py.household JOIN admin_unit u ON u.id = py.commune"
         " WHERE py.year = $2 AND py.movement NOT IN ('moved_out', 'deceased')",
         list(counted), year,
     )
     in_file = set(household_ids)  # filtered here: `<> ALL(array)` per row is quadratic
+    # A confirmed mover: the other commune is known, its household only inside the scope.
     return [
         Issue(
             counted[r["person"]].source_row, "movement",
-            f"Biến động: người này đang được tính ở {r['name']} ({r['code']}), hộ"
-            f" {r['household_code']} năm {year}; ghi “chuyển đi” (moved_out) hoặc xử lý ở báo cáo"
-            " trùng lặp",
+            f"Biến động: người này đang được tính ở {r['name']} ({r['code']})"
+            + (f", hộ {r['household_code']}" if scope is None or scope.allows(r["commune"])
+               else "")
+            + f" năm {year}; ghi “chuyển đi” (moved_out) hoặc xử lý ở báo cáo trùng lặp",
         )
         for r in rows
         if r["household"] not in in_file
@@ -413,11 +476,12 @@ async def import_roll(
     result: ParseResult = loaded.result
     report = ImportReport(
         loaded.format, len(result.households), result.persons, list(result.errors),
-        list(result.warnings), dry_run, loaded=loaded,
+        list(result.warnings), dry_run, loaded=loaded, omitted_errors=result.omitted_errors,
+        omitted_warnings=result.omitted_warnings,
     )
     # Warnings read only committed data of other households: found on another connection
     # while this one plans and writes.
-    warnings = asyncio.create_task(_warnings(result.households, commune, year))
+    warnings = asyncio.create_task(_warnings(result.households, commune, year, user))
     try:
         async with _gc_paused(), db.transaction() as conn:
             await custom_plans(conn)
@@ -433,7 +497,10 @@ async def import_roll(
                 )
             stored = await stored_households(conn, commune.id, year, codes) if codes else []
             plan = _plan(result.households, stored, confirm=confirm)
-            report.errors += await _counted_elsewhere(conn, plan, year, [h.id for h in stored])
+            report.errors += await _counted_elsewhere(
+                conn, plan, year, [h.id for h in stored],
+                await scope_for(user, year) if user is not None else None,
+            )
             report.errors.sort(key=lambda i: i.row)
             if report.errors or dry_run:
                 raise _Rollback
@@ -488,13 +555,14 @@ def _sorted(issues: list[Issue]) -> list[Issue]:
 
 
 async def _warnings(
-    households: Sequence[RollHousehold], commune: units.Unit, year: int
+    households: Sequence[RollHousehold], commune: units.Unit, year: int,
+    user: CurrentUser | None = None,
 ) -> list[Issue]:
     async with db.pool().acquire() as conn, conn.transaction():
         await custom_plans(conn)
         return [
             *await _prefix_warnings(conn, households, commune, year),
-            *await _personal_id_warnings(conn, households, commune, year),
+            *await _personal_id_warnings(conn, households, commune, year, user),
         ]
 
 
@@ -544,12 +612,41 @@ async def _apply(
                               .household_code, **notes},
         )
     await custom_plans(conn)  # the bulk writes are done; back to plans made for the arguments
+    shared = await _audit_shared_persons(conn, [pid for pid, _ in plan.person_updates],
+                                         commune, user)
     linked = await movers.link_movers(conn, [commune.id], year, user=user)
     changes.movers_linked = linked.pairs
-    others = sorted(linked.communes - {commune.id})
+    changes.movers_proposed = linked.proposals
+    others = sorted((linked.communes | shared) - {commune.id})
     if others:
         await rollup.rebuild_communes(conn, others, year)
     return changes
+
+
+async def _audit_shared_persons(
+    conn: asyncpg.Connection, person_ids: Sequence[int], commune: units.Unit,
+    user: CurrentUser | None,
+) -> set[int]:
+    """Persons the file changed who are shared with another commune (a confirmed mover):
+    audited and versioned there too; returns those communes (to recount)."""
+    if not person_ids:
+        return set()
+    rows = await conn.fetch(
+        "SELECT DISTINCT y.person, y.commune, y.year, y.household FROM person_year y"
+        " WHERE y.person = ANY($1::int[]) AND y.commune <> $2",
+        list(person_ids), commune.id,
+    )
+    for r in rows:
+        await audit.record(
+            conn, user, "update_shared_person", "person", r["person"], commune_id=r["commune"],
+            year=r["year"], after={"changed_by_commune": commune.code, "source": "import"},
+        )
+    if rows:
+        await conn.execute(
+            "UPDATE household SET version = version + 1, updated_at = now()"
+            " WHERE id = ANY($1::int[])", sorted({r["household"] for r in rows}),
+        )
+    return {r["commune"] for r in rows}
 
 
 async def _hamlet_ids(conn: asyncpg.Connection, commune_id: int, names: set[str]) -> dict[str, int]:

@@ -5,6 +5,9 @@ The guarantee that nobody is counted in two communes' PPC for one year is the un
 two records of one human being the same `person` so that the index can apply:
 - "chuyển đi" (`move_out`) records the move and its destination; when the destination commune
   (same province) already has the person, both rows are linked and the persons merged;
+- a link between two communes that the acting user does not both cover is never made at once:
+  it becomes a *proposal* (`surveys.proposals`) that the other commune, or a level above it,
+  confirms; until then neither record changes and each commune sees only its own record;
 - after an import, `link_movers` links moved-in rows to unlinked moved-out rows of another
   commune of the province (and moved-out rows to the destination they name);
 - `find_duplicates` lists, per province, pairs of rows that look like one person but are two:
@@ -30,10 +33,10 @@ from typing import Any
 import asyncpg
 
 from pcgd import db
-from pcgd.accounts.scope import Scope
+from pcgd.accounts.scope import Scope, scope_for
 from pcgd.accounts.service import CurrentUser
 from pcgd.audit import service as audit
-from pcgd.errors import NotFound, UserError, ValidationFailed
+from pcgd.errors import Forbidden, NotFound, UserError, ValidationFailed
 from pcgd.units import service as units
 from surveys.rollup import service as rollup
 from surveys.service import check_unlocked
@@ -57,6 +60,7 @@ def same_person(a: str, b: str) -> str:
 @dataclass(slots=True)
 class LinkResult:
     pairs: int = 0
+    proposals: int = 0  # cross-commune pairs left for the other commune to confirm
     touched: set[tuple[int, int]] = field(default_factory=set)  # (commune, year) to recount
 
     @property
@@ -178,6 +182,47 @@ _ROW = (
 )
 
 
+async def may_link_directly(user: CurrentUser | None, communes: Iterable[int], year: int) -> bool:
+    """True when the acting user covers every commune of the pair (the CLI operator does)."""
+    if user is None:
+        return True
+    scope = await scope_for(user, year)
+    return all(scope.allows(c) for c in communes)
+
+
+async def propose_pair(
+    conn: asyncpg.Connection, out_row: asyncpg.Record, in_row: asyncpg.Record,
+    user: CurrentUser, match: str,
+) -> int | None:
+    """Record a cross-commune link for the other side to confirm; its id (None if refused).
+
+    Nothing of either record changes. The side the user does not cover must confirm.
+    """
+    year = out_row["year"]
+    scope = await scope_for(user, year)
+    awaiting = in_row["commune"] if scope.allows(out_row["commune"]) else out_row["commune"]
+    own = out_row if awaiting == in_row["commune"] else in_row
+    found = await conn.fetchrow(
+        "INSERT INTO mover_link_proposal (year, out_row, in_row, out_commune, in_commune,"
+        " awaiting_commune, match, status, created_at, created_by)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9)"
+        " ON CONFLICT (out_row, in_row) DO NOTHING RETURNING id",
+        year, out_row["id"], in_row["id"], out_row["commune"], in_row["commune"], awaiting,
+        match, datetime.now(UTC), user.id,
+    )
+    if found is None:
+        existing = await conn.fetchrow(
+            "SELECT id, status FROM mover_link_proposal WHERE out_row = $1 AND in_row = $2",
+            out_row["id"], in_row["id"],
+        )
+        return existing["id"] if existing and existing["status"] == "pending" else None
+    await audit.record(
+        conn, user, "propose_link", "person_year", own["id"], commune_id=own["commune"],
+        year=year, after={"proposal": found["id"], "awaiting_commune": awaiting, "match": match},
+    )
+    return int(found["id"])
+
+
 _LINK_SQL = f"""
 WITH mine AS (
     SELECT py.id, py.person, py.commune, py.movement, py.moved_to_commune
@@ -199,7 +244,8 @@ cand AS (
 )
 SELECT DISTINCT
     CASE WHEN m.movement = 'moved_out' THEN m.id ELSE t.id END AS out_id,
-    CASE WHEN m.movement = 'moved_out' THEN t.id ELSE m.id END AS in_id
+    CASE WHEN m.movement = 'moved_out' THEN t.id ELSE m.id END AS in_id,
+    coalesce(pm.personal_id = pt.personal_id, FALSE) AS by_id
 FROM cand c JOIN mine m ON m.id = c.mine
 JOIN person_year t ON t.person = c.person AND t.year = $3
 JOIN person pm ON pm.id = m.person JOIN person pt ON pt.id = t.person
@@ -247,7 +293,15 @@ async def link_movers(
         }
         if any([await _is_locked(conn, locked, r["commune"], year) for r in rows.values()]):
             continue  # a locked commune is not changed: left to the duplicates report
-        result.touched |= await link_pair(conn, rows[pair["out_id"]], rows[pair["in_id"]], user)
+        out_row, in_row = rows[pair["out_id"]], rows[pair["in_id"]]
+        if user is not None and not await may_link_directly(
+            user, (out_row["commune"], in_row["commune"]), year
+        ):
+            match = "personal_id" if pair["by_id"] else "name"
+            if await propose_pair(conn, out_row, in_row, user, match) is not None:
+                result.proposals += 1
+            continue
+        result.touched |= await link_pair(conn, out_row, in_row, user)
         result.pairs += 1
     return result
 
@@ -264,6 +318,9 @@ async def _row(conn: asyncpg.Connection | asyncpg.Pool, person_year_id: int) -> 
     if row is None:
         raise NotFound(f"không có bản ghi {person_year_id}")
     return row
+
+
+read_row = _row  # one person-year row with the fields linking needs
 
 
 async def member(person_year_id: int) -> dict[str, Any]:
@@ -285,6 +342,26 @@ async def year_of(person_year_id: int) -> int:
     if year is None:
         raise NotFound(f"không có bản ghi {person_year_id}")
     return int(year)
+
+
+HIDDEN_ROW = "không có bản ghi này hoặc bản ghi nằm ngoài phạm vi của tài khoản"
+
+
+async def scoped_year(user: CurrentUser, person_year_id: int) -> int:
+    """The year of a person-year row the user may see; a missing row and one outside the
+    user's units answer the same 403 (the administrator gets the plain 404)."""
+    row = None
+    if 0 < person_year_id < 2**31:
+        row = await db.pool().fetchrow(
+            "SELECT commune, year FROM person_year WHERE id = $1", person_year_id
+        )
+    if row is None:
+        if user.is_admin:
+            raise NotFound(f"không có bản ghi {person_year_id}")
+        raise Forbidden(HIDDEN_ROW)
+    if not (await scope_for(user, row["year"])).allows(row["commune"]):
+        raise Forbidden(HIDDEN_ROW)
+    return int(row["year"])
 
 
 def _check_date(when: date, year: int, row: asyncpg.Record) -> None:
@@ -309,11 +386,12 @@ class MoveResult:
     moved_to: str | None
     linked_to: int | None
     linked_commune: str | None
+    proposal: int | None = None  # a link waiting for the destination commune to confirm
 
     def to_json(self) -> dict[str, Any]:
         return {"person_year_id": self.person_year_id, "movement": "moved_out",
                 "moved_to_commune": self.moved_to, "linked": self.linked_to,
-                "linked_commune": self.linked_commune}
+                "linked_commune": self.linked_commune, "proposal": self.proposal}
 
 
 async def move_out(
@@ -337,7 +415,7 @@ async def move_out(
         if dest.id == row["commune"]:
             raise UserError("xã chuyển đến trùng với xã hiện tại")
     _check_date(movement_date, year, row)
-    linked_to = linked_commune = None
+    linked_to = linked_commune = proposal = None
     async with db.transaction() as conn:
         await check_unlocked(conn, row["commune"], year)
         await rollup.subtract_households(conn, [row["household"]])
@@ -362,9 +440,16 @@ async def move_out(
             found = await _destination_match(conn, person_year_id, dest.id, year)
             if found is not None:
                 out_row = await _row(conn, person_year_id)
-                await refresh_counts(conn, await link_pair(conn, out_row, found, user))
-                linked_to, linked_commune = found["id"], dest.code
-    return MoveResult(person_year_id, dest.code if dest else None, linked_to, linked_commune)
+                if user is not None and not await may_link_directly(
+                    user, (out_row["commune"], dest.id), year
+                ):
+                    match = "personal_id" if found["by_id"] else "name"
+                    proposal = await propose_pair(conn, out_row, found, user, match)
+                else:
+                    await refresh_counts(conn, await link_pair(conn, out_row, found, user))
+                    linked_to, linked_commune = found["id"], dest.code
+    return MoveResult(person_year_id, dest.code if dest else None, linked_to, linked_commune,
+                      proposal)
 
 
 async def _destination_match(
@@ -377,7 +462,8 @@ async def _destination_match(
     ):
         return None  # another province: the move is recorded, nothing to link
     rows = await conn.fetch(
-        f"SELECT {_ROW} FROM person_year o JOIN person po ON po.id = o.person,"
+        f"SELECT {_ROW}, coalesce(po.personal_id = pi.personal_id, FALSE) AS by_id"
+        " FROM person_year o JOIN person po ON po.id = o.person,"
         " person_year py JOIN person pi ON pi.id = py.person"
         f" WHERE o.id = $1 AND py.commune = $2 AND py.year = $3 AND py.linked IS NULL"
         f" AND {COUNTED.format(a='py')} AND py.person <> o.person AND {same_person('po', 'pi')}",
@@ -490,7 +576,15 @@ async def merge(
     """Resolve a duplicate pair, keeping `keep_id` as the record where the person is counted."""
     if keep_id == other_id:
         raise UserError("hai bản ghi phải khác nhau")
-    keep, other = await _row(db.pool(), keep_id), await _row(db.pool(), other_id)
+    try:
+        keep, other = await _row(db.pool(), keep_id), await _row(db.pool(), other_id)
+    except NotFound:
+        if scope is None or scope.commune_ids is None:
+            raise
+        raise Forbidden(HIDDEN_ROW) from None
+    if scope is not None:
+        scope.check(keep["commune"])
+        scope.check(other["commune"])
     year = keep["year"]
     if other["year"] != year:
         raise UserError("hai bản ghi thuộc hai năm điều tra khác nhau")

@@ -16,7 +16,7 @@ import msgspec
 from litestar import Controller, get, post
 from litestar.response import Template
 
-from pcgd.accounts.scope import require_unit, scope_for
+from pcgd.accounts.scope import require_unit
 from pcgd.accounts.service import CurrentUser
 from pcgd.standards import load_rules
 from pcgd.units import service as units
@@ -208,8 +208,9 @@ class EntryPages(Controller):
     @get("/households/{household_id:int}")
     async def edit_household(self, user: CurrentUser, household_id: int) -> Template:
         """The household form filled with the saved version (saved with PUT + version)."""
+        scope, _ = await service.scoped_household(user, household_id)
         commune_id, year = await service.household_commune(household_id)
-        household = await service.get_household(await scope_for(user, year), household_id)
+        household = await service.view_household(user, scope, household_id)
         commune = await units.get(commune_id)
         return Template(
             template_name="entry_form.html",

@@ -73,6 +73,10 @@ def save_function() -> str:
     # Counts: the household's contribution before, then one upsert of (after − before).
     counts_before = rollup_sql.snapshot("py.household = v_id")
     change = rollup_sql.apply_change("py.household = v_id", "v_counts")
+    # A person linked to a record of another commune (a confirmed mover) is shared: changing
+    # them changes that commune's record too, so it is audited, versioned and recounted there.
+    other_before = rollup_sql.snapshot("py.household = ANY(v_other)")
+    other_change = rollup_sql.apply_change("py.household = ANY(v_other)", "v_other_counts")
     return f"""
 CREATE OR REPLACE FUNCTION pcgd_save_household(
     p_id integer, p_version integer, p_commune integer, p_year integer, p_hamlet text,
@@ -82,7 +86,8 @@ CREATE OR REPLACE FUNCTION pcgd_save_household(
 DECLARE
     v_id integer; v_commune integer; v_year integer; v_version integer; v_hamlet integer;
     v_updated timestamptz; v_before jsonb; v_counts commune_age_count[]; v_pid integer;
-    r record;
+    r record; v_shared jsonb; v_other integer[]; v_other_counts commune_age_count[];
+    v_changed integer[];
 BEGIN
     IF p_id IS NOT NULL THEN
         SELECT commune, year, version, updated_at INTO v_commune, v_year, v_version, v_updated
@@ -121,6 +126,16 @@ BEGIN
             v_before := pcgd_household_json(v_id);
         END IF;
         v_counts := ({counts_before});
+        SELECT jsonb_object_agg(p.id::text, to_jsonb(p)),
+               array_agg(DISTINCT y.household)
+          INTO v_shared, v_other
+        FROM person p JOIN person_year y ON y.person = p.id AND y.commune <> v_commune
+        WHERE p.id IN (SELECT (e->>'person_id')::int FROM jsonb_array_elements(p_members) e
+                       WHERE e->>'person_id' IS NOT NULL)
+          AND EXISTS (SELECT 1 FROM person_year h WHERE h.household = v_id AND h.person = p.id);
+        IF v_shared IS NOT NULL THEN
+            v_other_counts := ({other_before});
+        END IF;
         UPDATE household SET version = version + 1, hamlet = v_hamlet, household_code = p_code,
                address = p_address, updated_at = now() WHERE id = v_id;
         WITH gone AS (
@@ -158,6 +173,35 @@ BEGIN
     END LOOP;
     {change};
     {rollup_sql.bump_stamp("v_commune", "v_year")};
+    IF v_shared IS NOT NULL THEN
+        SELECT array_agg(p.id) INTO v_changed FROM person p
+        WHERE v_shared ? p.id::text AND to_jsonb(p) IS DISTINCT FROM v_shared -> (p.id::text);
+    END IF;
+    IF v_changed IS NOT NULL THEN
+        IF EXISTS (SELECT 1 FROM person_year y JOIN survey_period s ON s.commune = y.commune
+                   AND s.year = y.year AND s.status = 'locked'
+                   WHERE y.person = ANY(v_changed) AND y.commune <> v_commune) THEN
+            RAISE EXCEPTION 'shared person locked elsewhere' USING ERRCODE = '{LOCKED}';
+        END IF;
+        {other_change};
+        UPDATE household SET version = version + 1, updated_at = now()
+        WHERE id IN (SELECT y.household FROM person_year y
+                     WHERE y.person = ANY(v_changed) AND y.commune <> v_commune);
+        INSERT INTO change_stamp (commune, year, stamp)
+        SELECT DISTINCT y.commune, y.year, 1 FROM person_year y
+        WHERE y.person = ANY(v_changed) AND y.commune <> v_commune
+        ON CONFLICT (commune, year) DO UPDATE SET stamp = change_stamp.stamp + 1;
+        INSERT INTO audit_entry (at, user_id, username, action, entity, entity_id, commune_id,
+                                 year, before, after, reason)
+        SELECT now(), p_user, p_username, 'update_shared_person', 'person', p.id::text,
+               y.commune, y.year, v_shared -> (p.id::text),
+               to_jsonb(p) || jsonb_build_object('changed_by_commune', v_commune,
+                                                 'household', v_id),
+               p_reason
+        FROM person p JOIN (SELECT DISTINCT person, commune, year FROM person_year
+                            WHERE person = ANY(v_changed)) y ON y.person = p.id
+        WHERE p.id = ANY(v_changed);
+    END IF;
     INSERT INTO audit_entry (at, user_id, username, action, entity, entity_id, commune_id, year,
                              before, after, reason)
     VALUES (now(), p_user, p_username, CASE WHEN p_id IS NULL THEN 'create' ELSE 'update' END,

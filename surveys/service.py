@@ -127,10 +127,49 @@ async def household_commune(household_id: int) -> tuple[int, int]:
     return row["commune"], row["year"]
 
 
+HIDDEN_HOUSEHOLD = "không có hộ này hoặc hộ nằm ngoài phạm vi của tài khoản"
+INT32_MAX = 2**31 - 1
+
+
+async def scoped_household(user: CurrentUser, household_id: int) -> tuple[Scope, int]:
+    """(the user's scope, year) for a household the user may see.
+
+    A household that does not exist and one outside the user's units answer the same 403, so
+    ids cannot be probed; the administrator (who sees everything) gets the plain 404.
+    """
+    from pcgd.accounts.scope import scope_for
+
+    try:
+        if not 0 < household_id <= INT32_MAX:
+            raise NotFound(f"không có hộ {household_id}")
+        commune_id, year = await household_commune(household_id)
+    except NotFound:
+        if user.is_admin:
+            raise
+        raise Forbidden(HIDDEN_HOUSEHOLD) from None
+    scope = await scope_for(user, year)
+    if not scope.allows(commune_id):
+        raise Forbidden(HIDDEN_HOUSEHOLD)
+    return scope, year
+
+
 async def get_household(scope: Scope, household_id: int) -> HouseholdOut:
     commune_id, _ = await household_commune(household_id)
     scope.check(commune_id)
     return await _fetch(db.pool(), household_id)
+
+
+async def view_household(user: CurrentUser, scope: Scope, household_id: int) -> HouseholdOut:
+    """A household opened by a person: the only place full personal IDs are shown (lists mask
+    them), so the view is audited when it shows any."""
+    out = await get_household(scope, household_id)
+    shown = sum(1 for m in out.members if m.personal_id)
+    if shown:
+        commune_id, year = await household_commune(household_id)
+        async with db.transaction() as conn:
+            await audit.record(conn, user, "view_personal", "household", household_id,
+                               commune_id=commune_id, year=year, after={"personal_ids": shown})
+    return out
 
 
 async def list_households(
@@ -355,10 +394,15 @@ async def delete_household(
 ) -> None:
     commune_id, year = await household_commune(household_id)
     scope.check(commune_id)
+    if version is None:
+        raise ValidationFailed(
+            "thiếu phiên bản (?version=N): xóa phải kèm phiên bản hộ đã đọc",
+            [{"row": -1, "field": "version", "message": "Phiên bản: bắt buộc khi xóa hộ"}],
+        )
     async with db.transaction() as conn:
         await check_unlocked(conn, commune_id, year)
         before = await _fetch(conn, household_id)
-        if version is not None and version != before.version:
+        if version != before.version:
             raise Conflict(
                 "hộ đã được người khác lưu", extra={"current_version": before.version}
             )

@@ -84,3 +84,24 @@ class SurveyPeriod(Table, tablename="survey_period"):
     year = Integer()
     status = Varchar(length=12, default="open")  # open | submitted | approved | locked
     updated_at = Timestamptz()
+
+
+class MoverLinkProposal(Table, tablename="mover_link_proposal"):
+    """A cross-commune mover link waiting for the other commune (or the level above).
+
+    Until confirmed, neither record changes and each commune sees only its own record.
+    """
+
+    id = Serial(primary_key=True)
+    year = Integer()
+    out_row = ForeignKey(PersonYear, on_delete=OnDelete.cascade)
+    in_row = ForeignKey(PersonYear, on_delete=OnDelete.cascade)
+    out_commune = ForeignKey(AdminUnit, on_delete=OnDelete.restrict)
+    in_commune = ForeignKey(AdminUnit, on_delete=OnDelete.restrict)
+    awaiting_commune = ForeignKey(AdminUnit, on_delete=OnDelete.restrict)
+    match = Varchar(length=20, default="name")  # personal_id | name
+    status = Varchar(length=10, default="pending")  # pending | confirmed | refused
+    created_at = Timestamptz()
+    created_by = Integer(null=True, default=None)
+    decided_at = Timestamptz(null=True, default=None)
+    decided_by = Integer(null=True, default=None)

@@ -27,13 +27,15 @@ from litestar.response import Redirect, Template
 
 from pcgd.accounts.scope import require_unit, scope_for
 from pcgd.accounts.service import CurrentUser
+from pcgd.common.masking import mask_id
+from pcgd.common.uploads import MAX_UPLOAD_BYTES
 from pcgd.errors import Locked, NotFound, UserError
 from pcgd.settings import get_settings
 from pcgd.units import service as units
 from pcgd.web.security import login_required
 from surveys import exporter, importer, movers, rollforward
 
-MAX_UPLOAD = 50 * 1024 * 1024
+MAX_UPLOAD = MAX_UPLOAD_BYTES  # pcgd.common.uploads: one definition of every limit
 DOWNLOADS = {  # name in the URL → (format, suffix, label)
     "roll.csv": ("roll", ".csv", "Danh sách hộ (CSV, định dạng pcgd roll v1)"),
     "roll.xlsx": ("roll", ".xlsx", "Danh sách hộ (Excel, định dạng pcgd roll v1)"),
@@ -75,7 +77,7 @@ class UploadForm:
 def _store_annotated(report: importer.ImportReport, user: CurrentUser, commune: units.Unit,
                      year: int, filename: str) -> str | None:
     """Keep the marked copy under PCGD_DATA_DIR/uploads with a random name; its token."""
-    _forget_old_uploads()
+    _forget_old_uploads(user.id)
     token = secrets.token_urlsafe(24)
     path = uploads_dir() / f"{token}.xlsx"
     if importer.save_annotated(report, path) is None:
@@ -86,18 +88,45 @@ def _store_annotated(report: importer.ImportReport, user: CurrentUser, commune: 
     return token
 
 
-def _forget_old_uploads(max_age: float = 2 * 24 * 3600) -> None:
-    """Marked copies are for fixing the file now; keep them two days."""
+KEEP_PER_USER = 3  # a user fixing a file needs the latest marked copies, not every one
+KEEP_BYTES = 500 * 1024 * 1024  # all marked copies together
+
+
+def _forget_old_uploads(user_id: int | None = None, max_age: float = 2 * 24 * 3600) -> None:
+    """Marked copies are for fixing the file now: kept two days, the newest few per user, and
+    within a total size (oldest dropped first), so uploads cannot fill the disk."""
     folder = uploads_dir()
     if not folder.is_dir():
         return
     cutoff = time.time() - max_age
-    for path in folder.iterdir():
+    copies: list[tuple[float, int, Path, int | None]] = []
+    for path in folder.glob("*.xlsx"):
         try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-        except OSError:
+            stat = path.stat()
+            owner = json.loads(path.with_suffix(".json").read_text()).get("user_id")
+        except (OSError, ValueError):
+            owner = None
+            stat = None
+        if stat is None or stat.st_mtime < cutoff:
+            _drop(path)
             continue
+        copies.append((stat.st_mtime, stat.st_size, path, owner))
+    copies.sort(reverse=True)  # newest first
+    total, mine = 0, 0
+    for _, size, path, owner in copies:
+        total += size
+        mine += owner == user_id
+        if total > KEEP_BYTES or (user_id is not None and owner == user_id
+                                  and mine >= KEEP_PER_USER):
+            _drop(path)
+
+
+def _drop(path: Path) -> None:
+    for p in (path, path.with_suffix(".json")):
+        try:
+            p.unlink()
+        except OSError:
+            pass
 
 
 def _import_view(report: importer.ImportReport, token: str | None) -> dict[str, Any]:
@@ -143,7 +172,7 @@ class TransferPages(Controller):
                 raise UserError("chưa chọn tệp")
             content = await upload.read()
             if len(content) > MAX_UPLOAD:
-                raise UserError("tệp quá lớn (tối đa 50 MB)")
+                raise UserError(f"tệp quá lớn (tối đa {MAX_UPLOAD // (1024 * 1024)} MB)")
             report = await importer.import_roll(
                 content, upload.filename, commune=commune, year=year, user=user, dry_run=dry,
                 confirm=bool(data.confirm),
@@ -254,9 +283,8 @@ class TransferPages(Controller):
     @get("/person-years/{person_year_id:int}/move-out")
     async def move_out_page(self, user: CurrentUser, person_year_id: int) -> Template:
         """A member's "chuyển đi" form: date and destination commune (same province: linked)."""
-        year = await movers.year_of(person_year_id)
+        year = await movers.scoped_year(user, person_year_id)
         member = await movers.member(person_year_id)
-        (await scope_for(user, year)).check(member["commune_id"])
         commune = await units.get(member["commune_id"])
         province = await units.get(commune.parent_id) if commune.parent_id else None
         if province is not None and province.kind == "district" and province.parent_id:
@@ -276,13 +304,15 @@ class TransferPages(Controller):
         person_year_id: int,
         data: Annotated[MoveOutForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
     ) -> Redirect:
-        year = await movers.year_of(person_year_id)
+        year = await movers.scoped_year(user, person_year_id)
         member = await movers.member(person_year_id)
         result = await movers.move_out(
             user, await scope_for(user, year), person_year_id, movement_date=data.movement_date,
             to_commune=data.to_commune.strip() or None, reason=data.reason,
         )
         linked = f"&linked={result.linked_to}" if result.linked_to else ""
+        if result.proposal:
+            linked = f"&proposal={result.proposal}"
         return Redirect(path=f"/households/{member['household_id']}?moved={person_year_id}"
                              f"{linked}")
 
@@ -294,7 +324,7 @@ class TransferPages(Controller):
         year = _year(year)
         province = await units.resolve(code, year, kind="province")
         await require_unit(user, province, year)
-        pairs = await movers.find_duplicates(province, year)
+        pairs = masked_pairs(await movers.find_duplicates(province, year))
         return Template(
             template_name="duplicates.html",
             context={"user": user, "year": year, "unit": province, "pairs": pairs,
@@ -350,6 +380,12 @@ async def _next_year_checks(unit: units.Unit, from_year: int) -> list[dict[str, 
     return checks if any(c["count"] for c in checks) else None
 
 
+def masked_pairs(pairs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Duplicate pairs for a list: personal IDs masked (the household page shows them)."""
+    return [{**p, "a": {**p["a"], "personal_id": mask_id(p["a"]["personal_id"])},
+             "b": {**p["b"], "personal_id": mask_id(p["b"]["personal_id"])}} for p in pairs]
+
+
 def _download(content: bytes, filename: str) -> Response[bytes]:
     media = (
         "text/csv; charset=utf-8" if filename.endswith(".csv")
@@ -386,8 +422,9 @@ class MoversApi(Controller):
     @post("/person-years/{person_year_id:int}/move-out", status_code=200)
     async def move_out(self, user: CurrentUser, person_year_id: int, data: MoveOutIn
                        ) -> dict[str, Any]:
-        """"Chuyển đi": record the move (and destination); links the record there if found."""
-        year = await movers.year_of(person_year_id)
+        """"Chuyển đi": record the move (and destination); a link to the record there is made
+        at once inside the user's units, else proposed to the other commune (`proposal`)."""
+        year = await movers.scoped_year(user, person_year_id)
         result = await movers.move_out(
             user, await scope_for(user, year), person_year_id,
             movement_date=data.movement_date, to_commune=data.to_commune, reason=data.reason,
@@ -401,12 +438,12 @@ class MoversApi(Controller):
         year = _year(year)
         province = await units.resolve(code, year, kind="province")
         await require_unit(user, province, year)
-        return await movers.find_duplicates(province, year)
+        return masked_pairs(await movers.find_duplicates(province, year))
 
     @post("/duplicates/merge", status_code=200)
     async def merge(self, user: CurrentUser, data: MergeIn) -> dict[str, Any]:
         """Resolve a pair: keep one record, the other becomes moved out (or is deleted)."""
-        year = await movers.year_of(data.keep)
+        year = await movers.scoped_year(user, data.keep)
         result = await movers.merge(
             user, await scope_for(user, year), data.keep, data.other,
             movement_date=data.movement_date, reason=data.reason,

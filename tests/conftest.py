@@ -17,6 +17,8 @@ from pcgd.runtime import fresh_database
 
 _TMP = Path(tempfile.mkdtemp(prefix="pcgd-test-"))
 os.environ.setdefault("PCGD_DATA_DIR", str(_TMP / "data"))
+# Test clients talk plain HTTP to made-up host names; tests of the Secure default set it back.
+os.environ.setdefault("PCGD_SECURE_COOKIES", "0")
 
 
 @pytest.fixture(scope="session")

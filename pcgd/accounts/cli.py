@@ -53,3 +53,15 @@ def add(
 
     user_id = run_with_database(work)
     typer.echo(f"user {username} created (id {user_id})", err=True)
+
+
+@app.command("deactivate")
+def deactivate(username: str) -> None:
+    """Switch an account off and end all its sessions at once (audited)."""
+
+    async def work() -> int:
+        return await service.deactivate(username)
+
+    user_id = run_with_database(work)
+    typer.echo(f"tài khoản {username} đã bị khóa (id {user_id}); mọi phiên đăng nhập đã kết thúc",
+               err=True)

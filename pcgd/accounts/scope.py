@@ -77,10 +77,9 @@ async def _communes_of(user: CurrentUser, year: int) -> frozenset[int]:
         return frozenset(r["id"] for r in valid)
     # The account's unit is from the other tree: follow the old→new commune succession.
     mapped = await db.pool().fetch(
-        "SELECT DISTINCT CASE WHEN s.old_unit = ANY($2::int[]) THEN s.new_unit ELSE s.old_unit END"
-        " AS id FROM unit_succession s WHERE s.old_unit = ANY($2::int[])"
-        " OR s.new_unit = ANY($2::int[])",
-        ref,
+        "SELECT DISTINCT CASE WHEN s.old_unit = ANY($1::int[]) THEN s.new_unit ELSE s.old_unit END"
+        " AS id FROM unit_succession s WHERE s.old_unit = ANY($1::int[])"
+        " OR s.new_unit = ANY($1::int[])",
         ids,
     )
     return frozenset(r["id"] for r in mapped)

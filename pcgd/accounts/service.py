@@ -74,31 +74,43 @@ async def create_user(
         if replace
         else "ON CONFLICT (username) DO NOTHING"
     )
-    user_id = await db.pool().fetchval(
-        "INSERT INTO user_account (username, password_hash, role, unit, full_name, active,"
-        f" created_at) VALUES ($1, $2, $3, $4, $5, true, $6) {conflict} RETURNING id",
-        username,
-        await asyncio.to_thread(hash_password, password),
-        role,
-        unit.id if unit else None,
-        full_name,
-        datetime.now(UTC),
-    )
-    if user_id is None:
-        raise UserError(f"user {username!r} already exists")
+    from pcgd.accounts import sessions
+    from pcgd.audit import service as audit
+
+    hashed = await asyncio.to_thread(hash_password, password)
+    async with db.transaction() as conn:
+        user_id = await conn.fetchval(
+            "INSERT INTO user_account (username, password_hash, role, unit, full_name, active,"
+            f" created_at) VALUES ($1, $2, $3, $4, $5, true, $6) {conflict} RETURNING id",
+            username, hashed, role, unit.id if unit else None, full_name, datetime.now(UTC),
+        )
+        if user_id is None:
+            raise UserError(f"tài khoản “{username}” đã có (dùng --replace để đặt lại)")
+        if replace:
+            await sessions.revoke_all(int(user_id), conn)  # a reset ends every session
+        await audit.record(
+            conn, None, "user_reset" if replace else "user_create", "user_account", user_id,
+            after={"username": username, "role": role, "unit": unit.code if unit else None},
+        )
     return int(user_id)
 
 
+USER_COLUMNS = (
+    "a.id, a.username, a.role, a.unit AS unit_id, u.code AS unit_code,"
+    " u.name AS unit_name, u.kind AS unit_kind, a.full_name"
+)
 _USER_SQL = (
-    "SELECT a.id, a.username, a.role, a.unit AS unit_id, u.code AS unit_code,"
-    " u.name AS unit_name, u.kind AS unit_kind, a.full_name, a.password_hash, a.active"
+    f"SELECT {USER_COLUMNS}, a.password_hash, a.active"
     " FROM user_account a LEFT JOIN admin_unit u ON u.id = a.unit"
 )
 
 
-def _current(row: dict[str, object]) -> CurrentUser:
+def current_user(row: dict[str, object]) -> CurrentUser:
     fields = {k: row[k] for k in CurrentUser.__slots__}  # type: ignore[attr-defined]
     return CurrentUser(**fields)  # type: ignore[arg-type]
+
+
+_current = current_user
 
 
 async def authenticate(username: str, password: str) -> CurrentUser | None:
@@ -117,3 +129,40 @@ async def authenticate(username: str, password: str) -> CurrentUser | None:
 async def get_user(user_id: int) -> CurrentUser | None:
     row = await db.pool().fetchrow(_USER_SQL + " WHERE a.id = $1 AND a.active", user_id)
     return _current(dict(row)) if row else None
+
+
+async def change_password(user: CurrentUser, current: str, new: str) -> None:
+    """The user's own change: checks the current password; ends every session of the user."""
+    from pcgd.accounts import sessions
+    from pcgd.audit import service as audit
+
+    if await authenticate(user.username, current) is None:
+        raise UserError("mật khẩu hiện tại không đúng")
+    if new == current:
+        raise UserError("mật khẩu mới phải khác mật khẩu hiện tại")
+    check_password_strength(new)
+    hashed = await asyncio.to_thread(hash_password, new)
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE user_account SET password_hash = $2 WHERE id = $1", user.id, hashed
+        )
+        await sessions.revoke_all(user.id, conn)
+        await audit.record(conn, user, "password_change", "user_account", user.id)
+
+
+async def deactivate(username: str, actor: CurrentUser | None = None) -> int:
+    """Switch an account off and end its sessions (audited); returns the account id."""
+    from pcgd.accounts import sessions
+    from pcgd.audit import service as audit
+
+    async with db.transaction() as conn:
+        user_id = await conn.fetchval(
+            "UPDATE user_account SET active = false WHERE username = $1 RETURNING id",
+            username.strip(),
+        )
+        if user_id is None:
+            raise UserError(f"không có tài khoản “{username}”")
+        ended = await sessions.revoke_all(user_id, conn)
+        await audit.record(conn, actor, "user_deactivate", "user_account", user_id,
+                           after={"username": username, "sessions_ended": ended})
+    return int(user_id)

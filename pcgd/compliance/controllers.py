@@ -11,9 +11,20 @@ from pcgd.accounts.scope import require_unit
 from pcgd.accounts.service import CurrentUser
 from pcgd.compliance import service
 from pcgd.compliance.pages import BoardPages
-from pcgd.standards import rules_as_dict
+from pcgd.errors import UserError
+from pcgd.standards import load_rules, rules_as_dict
 from pcgd.units import service as units
 from pcgd.web.security import login_required
+
+
+def _policy(policy: str | None) -> str | None:
+    """A known choice of the disabled-persons policy, else a 400 naming the choices."""
+    if policy is None:
+        return None
+    choices = load_rules().policy("disabled_excluded").choices
+    if policy not in choices:
+        raise UserError(f"policy không hợp lệ “{policy[:40]}”: chọn một trong {', '.join(choices)}")
+    return policy
 
 
 class EvaluationApi(Controller):
@@ -29,7 +40,7 @@ class EvaluationApi(Controller):
         year = year or date.today().year
         unit = await units.resolve(code, year)
         await require_unit(user, unit, year)
-        return await service.evaluate_unit(unit, year, policy=policy)
+        return await service.evaluate_unit(unit, year, policy=_policy(policy))
 
     @get("/units/{code:str}/shortfall")
     async def shortfall(
@@ -40,7 +51,7 @@ class EvaluationApi(Controller):
         year = year or date.today().year
         commune = await units.resolve(code, year, kind="commune")
         await require_unit(user, commune, year)
-        return await service.shortfall_people(commune, year, criterion, policy=policy)
+        return await service.shortfall_people(commune, year, criterion, policy=_policy(policy))
 
     @get("/rules")
     async def rules(self, year: int | None = None) -> dict[str, Any]:

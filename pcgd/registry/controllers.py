@@ -17,7 +17,9 @@ from litestar.response import Redirect, Template
 from pcgd import db
 from pcgd.accounts.scope import require_unit, scope_for
 from pcgd.accounts.service import CurrentUser
-from pcgd.errors import UserError
+from pcgd.common.masking import mask_id
+from pcgd.common.uploads import MAX_UPLOAD_BYTES
+from pcgd.errors import Forbidden, UserError
 from pcgd.registry import codes, service
 from pcgd.registry.columns import KINDS
 from pcgd.registry.conditions import CONDITION_LABELS, STANDARD_LABELS
@@ -34,7 +36,7 @@ from pcgd.registry.schemas import (
 from pcgd.units import service as units
 from pcgd.web.security import login_required
 
-MAX_UPLOAD = 50 * 1024 * 1024
+MAX_UPLOAD = MAX_UPLOAD_BYTES  # pcgd.common.uploads: one definition of every limit
 PAGE = 200
 
 
@@ -78,7 +80,7 @@ async def _import(
         raise UserError("chưa chọn tệp")
     content = await upload.read()
     if len(content) > MAX_UPLOAD:
-        raise UserError("tệp quá lớn (tối đa 50 MB)")
+        raise UserError(f"tệp quá lớn (tối đa {MAX_UPLOAD // (1024 * 1024)} MB)")
     unit = await units.resolve(code, year)
     await require_unit(user, unit, year)
     return await service.import_file(
@@ -118,7 +120,7 @@ class RegistryApi(Controller):
         year = _year(year)
         commune = await _commune(user, code, year)
         rows = await service.reconcile([commune.id], year)
-        return [msgspec.convert(r, Disagreement) for r in rows]
+        return [msgspec.convert(_masked(r), Disagreement) for r in rows]
 
     @post("/reconcile/fix", status_code=200)
     async def fix(self, user: CurrentUser, data: FixIn) -> FixOut:
@@ -147,7 +149,14 @@ class RegistryApi(Controller):
         )
         return LearnerPage(total, items)
 
-    @post("/import/{kind:str}", status_code=200)
+    @get("/learners/{learner_id:int}")
+    async def learner(self, user: CurrentUser, learner_id: int, year: int | None = None
+                      ) -> LearnerOut:
+        """One learner with the full personal ID (lists mask it); the view is audited."""
+        return await service.learner(user, await scope_for(user, _year(year)), learner_id)
+
+    @post("/import/{kind:str}", status_code=200,
+          request_max_body_size=MAX_UPLOAD + 1024 * 1024)
     async def import_(
         self, user: CurrentUser, kind: str, unit: str, year: int,
         data: Annotated[ImportForm, Body(media_type=RequestEncodingType.MULTI_PART)],
@@ -155,6 +164,13 @@ class RegistryApi(Controller):
     ) -> ImportResult:
         """Import a CSV/XLSX list (multipart field `file`); any row error writes nothing."""
         return await _import(user, kind, unit, _year(year), dry_run, data.file)
+
+
+def _masked(row: dict[str, Any]) -> dict[str, Any]:
+    """A reconciliation row for a list: the personal ID masked (open the household for it)."""
+    person = dict(row["person"])
+    person["personal_id"] = mask_id(person.get("personal_id")) or None
+    return {**row, "person": person}
 
 
 def _base(user: CurrentUser, year: int, **extra: Any) -> dict[str, Any]:
@@ -209,7 +225,7 @@ class RegistryPages(Controller):
     ) -> Template:
         year = _year(year)
         commune = await _commune(user, code, year)
-        rows = await service.reconcile([commune.id], year)
+        rows = [_masked(r) for r in await service.reconcile([commune.id], year)]
         counts = {c: sum(1 for r in rows if r["category"] == c) for c in service.CATEGORIES}
         shown = [r for r in rows if not category or r["category"] == category]
         return Template(
@@ -239,22 +255,22 @@ class RegistryPages(Controller):
                           kind="schools", result=None, error=None),
         )
 
-    @post("/import")
+    @post("/import", request_max_body_size=MAX_UPLOAD + 1024 * 1024)
     async def import_submit(
         self, user: CurrentUser,
         data: Annotated[ImportForm, Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> Template:
         year = _year(data.year)
-        result, error = None, None
+        result, error, status = None, None, 422
         try:
             result = await _import(user, data.kind, data.code, year, bool(data.dry_run), data.file)
         except UserError as exc:
-            error = str(exc)
+            error, status = str(exc), 403 if isinstance(exc, Forbidden) else 422
         return Template(
             template_name="registry_import.html",
             context=_base(user, year, code=data.code, kinds=KINDS, kind=data.kind,
                           result=result, error=error),
-            status_code=200 if error is None and result is not None and result.ok else 422,
+            status_code=200 if error is None and result is not None and result.ok else status,
         )
 
 

@@ -19,6 +19,7 @@ import asyncpg
 from pcgd import db
 from pcgd.accounts.service import CurrentUser
 from pcgd.audit import service as audit
+from pcgd.common.uploads import MAX_ISSUES
 from pcgd.errors import UserError
 from pcgd.registry import codes
 from pcgd.registry.columns import KINDS, header_map, labels
@@ -91,9 +92,14 @@ class _Issues:
         self.warnings: list[Issue] = []
 
     def add(self, row: int, column: str, reason: str, *, warning: bool) -> None:
+        target = self.warnings if warning else self.errors
+        if len(target) >= MAX_ISSUES:  # listed up to the cap, then "và N lỗi khác"
+            if len(target) == MAX_ISSUES:
+                target.append(Issue(0, "", "và nhiều lỗi khác (chỉ liệt kê"
+                                    f" {MAX_ISSUES} lỗi đầu tiên)"))
+            return
         label = self.labels.get(column, column)
-        issue = Issue(row, column, f"{label}: {reason}" if label else reason)
-        (self.warnings if warning else self.errors).append(issue)
+        target.append(Issue(row, column, f"{label}: {reason}" if label else reason))
 
 
 # --- cell parsers (each reports its own error and returns None on a bad value) ------------------

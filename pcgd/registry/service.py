@@ -11,6 +11,9 @@ from typing import Any
 
 from pcgd import db
 from pcgd.accounts.scope import Scope
+from pcgd.accounts.service import CurrentUser
+from pcgd.audit import service as audit
+from pcgd.common.masking import mask_id
 from pcgd.errors import Forbidden, NotFound
 from pcgd.registry.conditions import commune_conditions, engine_conditions
 from pcgd.registry.demo import build_registry_demo
@@ -138,4 +141,30 @@ async def learners_of(
         " ORDER BY l.class_name, l.name_key, l.id OFFSET $4 LIMIT $5",
         row["id"], year, class_name, max(offset, 0), min(max(limit, 1), 1000),
     )
-    return total, [LearnerOut(**dict(r)) for r in rows]
+    # A list: personal IDs masked (the full one only in `learner`, one person, audited).
+    return total, [LearnerOut(**{**dict(r), "personal_id": mask_id(r["personal_id"]) or None})
+                   for r in rows]
+
+
+async def learner(user: CurrentUser, scope: Scope, learner_id: int) -> LearnerOut:
+    """One learner with the full personal ID, for a user whose scope covers the school."""
+    row = None
+    if 0 < learner_id < 2**31:
+        row = await db.pool().fetchrow(
+            "SELECT l.id, l.personal_id, l.full_name, l.birth_date, l.sex, l.class_name, l.level,"
+            " l.grade, l.completed, u.code AS home_commune, s.commune AS school_commune, l.year"
+            " FROM learner l JOIN school s ON s.id = l.school"
+            " LEFT JOIN admin_unit u ON u.id = l.home_commune WHERE l.id = $1",
+            learner_id,
+        )
+    if row is None or row["school_commune"] is None or not scope.allows(row["school_commune"]):
+        if row is None and scope.commune_ids is None:
+            raise NotFound(f"không có học sinh {learner_id}")
+        raise Forbidden("không có học sinh này hoặc học sinh nằm ngoài phạm vi của tài khoản")
+    if row["personal_id"]:
+        async with db.transaction() as conn:
+            await audit.record(conn, user, "view_personal", "learner", learner_id,
+                               commune_id=row["school_commune"], year=row["year"],
+                               after={"personal_ids": 1})
+    data = {k: row[k] for k in LearnerOut.__struct_fields__}
+    return LearnerOut(**data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -64,11 +65,18 @@ def _unit(row: asyncpg.Record) -> Unit:
 _resolved: dict[tuple[str, int, str | None], Unit] = {}
 
 
+_CODE_SHAPE = re.compile(r"[0-9A-Za-z]{1,12}")
+
+
 async def resolve(code: str, year: int, kind: str | None = None) -> Unit:
     """The unit with that code valid in the survey year (codes repeat across trees and kinds).
 
     Cached: units change only with `pcgd units load`, which clears the cache.
     """
+    if not _CODE_SHAPE.fullmatch(code.strip()):
+        # Unit codes are short letters/digits: anything else (a NUL byte, 10 kB of text) is no
+        # unit, answered before it reaches the database.
+        raise NotFound("mã đơn vị không hợp lệ (chỉ gồm chữ và số, tối đa 12 ký tự)")
     key = (code.strip(), year, kind)
     hit = _resolved.get(key)
     if hit is None:

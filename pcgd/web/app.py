@@ -14,10 +14,12 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from pcgd import db
+from pcgd.common import uploads
+from pcgd.common.masking import mask_id
 from pcgd.common.vn import JINJA_FILTERS
 from pcgd.runtime import open_database
 from pcgd.settings import Settings, get_settings
-from pcgd.web import errors, security
+from pcgd.web import errors, openapi, security
 
 WEB_DIR = Path(__file__).parent
 
@@ -83,14 +85,17 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     template_engine = JinjaTemplateEngine(directory=_template_dirs())
     template_engine.engine.globals["app_name"] = "PCGD-XMC"
     template_engine.engine.filters.update(JINJA_FILTERS)
-    return Litestar(
+    template_engine.engine.filters["mask_id"] = mask_id
+    template_engine.engine.globals["upload_limits"] = uploads.LIMITS_TEXT
+    template_engine.engine.globals["upload_max_bytes"] = uploads.MAX_UPLOAD_BYTES
+    app = Litestar(
         route_handlers=[
             *route_handlers(),
             create_static_files_router(path="/static", directories=[WEB_DIR / "static"]),
         ],
         on_startup=[startup] if manage_database else [],
         on_shutdown=[shutdown] if manage_database else [],
-        middleware=[security.session_config(settings).middleware, security.json_only_api],
+        middleware=[security.hardening_headers, security.json_only_api],
         csrf_config=security.csrf_config(settings),
         dependencies={"user": Provide(security.provide_user)},
         template_config=TemplateConfig(instance=template_engine),
@@ -104,3 +109,5 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         logging_config=LoggingConfig(log_exceptions="never"),
         debug=False,
     )
+    openapi.document_errors(app.openapi_schema)  # the shared error answers of every route
+    return app

@@ -1,4 +1,5 @@
-"""Sessions (encrypted HttpOnly cookie), the current user, guards and API CSRF defence.
+"""Sessions (a random token in an HttpOnly cookie, checked server-side on every request), the
+current user, guards and API CSRF defence.
 
 HTML forms carry Litestar's CSRF token. JSON API routes are excluded from that token check and
 protected instead by refusing unsafe requests whose body is not application/json: a cross-site
@@ -7,34 +8,55 @@ page cannot send JSON with the user's cookie without a CORS preflight, which we 
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from litestar import Request
 from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from pcgd.accounts import service as accounts
+from pcgd.accounts import sessions
 from pcgd.accounts.service import CurrentUser
-from pcgd.settings import Settings
+from pcgd.settings import Settings, get_settings
 
 SESSION_COOKIE = "pcgd_session"
-_user_cache: dict[int, tuple[float, CurrentUser | None]] = {}
-_USER_TTL = 30.0
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]", "testserver", "testserver.local"}
+_STATE_KEY = "pcgd_user"
 
 
-def session_config(settings: Settings) -> CookieBackendConfig:
-    return CookieBackendConfig(
-        secret=settings.secret_key,
-        key=SESSION_COOKIE,
-        httponly=True,
-        samesite="lax",
-        max_age=12 * 3600,
+def cookie_secure(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    """Whether the session cookie is `Secure`: PCGD_SECURE_COOKIES, else on unless the site is
+    reached on this machine (localhost, 127.0.0.1, the test client) over plain HTTP."""
+    setting = get_settings().secure_cookies
+    if setting is not None:
+        return setting
+    host = (connection.url.hostname or "").lower()
+    return connection.url.scheme == "https" or not (
+        host in _LOCAL_HOSTS or host.endswith(".localhost")
     )
+
+
+def session_cookie(connection: ASGIConnection[Any, Any, Any, Any], token: str) -> Cookie:
+    return Cookie(
+        key=SESSION_COOKIE, value=token, httponly=True, samesite="lax", path="/",
+        secure=cookie_secure(connection), max_age=int(sessions.LIFETIME.total_seconds()),
+    )
+
+
+def expired_cookie(connection: ASGIConnection[Any, Any, Any, Any]) -> Cookie:
+    return Cookie(key=SESSION_COOKIE, value="", httponly=True, samesite="lax", path="/",
+                  secure=cookie_secure(connection), max_age=0)
+
+
+def session_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    return connection.cookies.get(SESSION_COOKIE, "")
+
+
+def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    return connection.client.host if connection.client else ""
 
 
 def csrf_config(settings: Settings) -> CSRFConfig:
@@ -47,28 +69,22 @@ def csrf_config(settings: Settings) -> CSRFConfig:
 
 
 async def load_user(connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser | None:
-    """The logged-in user, cached briefly so each request does not hit the database."""
-    session = connection.scope.get("session") or {}
-    uid = session.get("uid") if isinstance(session, dict) else None
-    if not isinstance(uid, int):
-        return None
-    now = time.monotonic()
-    hit = _user_cache.get(uid)
-    if hit and now - hit[0] < _USER_TTL:
-        return hit[1]
-    user = await accounts.get_user(uid)
-    _user_cache[uid] = (now, user)
+    """The user of the request's live session: one indexed query, once per request.
+
+    No cache across requests: a revoked session must be refused at once by every process.
+    """
+    state = connection.scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    if _STATE_KEY in state:
+        return state[_STATE_KEY]
+    user = await sessions.lookup(session_token(connection))
+    state[_STATE_KEY] = user
     return user
-
-
-def forget_user(uid: int) -> None:
-    _user_cache.pop(uid, None)
 
 
 async def provide_user(request: Request[Any, Any, Any]) -> CurrentUser:
     user = await load_user(request)
     if user is None:
-        raise NotAuthorizedException("chưa đăng nhập (login required)")
+        raise NotAuthorizedException("chưa đăng nhập hoặc phiên đăng nhập đã hết hạn")
     return user
 
 
@@ -76,16 +92,16 @@ async def login_required(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
     if await load_user(connection) is None:
-        raise NotAuthorizedException("chưa đăng nhập (login required)")
+        raise NotAuthorizedException("chưa đăng nhập hoặc phiên đăng nhập đã hết hạn")
 
 
 def role_required(*roles: str):
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         user = await load_user(connection)
         if user is None:
-            raise NotAuthorizedException("chưa đăng nhập (login required)")
+            raise NotAuthorizedException("chưa đăng nhập hoặc phiên đăng nhập đã hết hạn")
         if user.role not in roles and not user.is_admin:
-            raise PermissionDeniedException("không đủ quyền (role not allowed)")
+            raise PermissionDeniedException("tài khoản không có quyền này")
 
     return guard
 
@@ -98,7 +114,6 @@ def json_only_api(app: ASGIApp) -> ASGIApp:
             scope["type"] == "http"
             and scope["path"].startswith("/api/")
             and scope["method"] in {"POST", "PUT", "PATCH"}
-            and not scope["path"].startswith("/api/auth/login")
         ):
             headers = dict(scope["headers"])
             ctype = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
@@ -106,13 +121,55 @@ def json_only_api(app: ASGIApp) -> ASGIApp:
                 ctype == b"multipart/form-data" and b"x-csrftoken" not in headers
             ):
                 body = (
-                    b'{"status_code":415,"detail":"API requests must send application/json",'
-                    b'"extra":null}'
-                )
+                    '{"status_code":415,"detail":"yêu cầu API phải gửi dữ liệu dạng'
+                    ' application/json","extra":null}'
+                ).encode()
                 await send({"type": "http.response.start", "status": 415,
                             "headers": [(b"content-type", b"application/json")]})
                 await send({"type": "http.response.body", "body": body})
                 return
         await app(scope, receive, send)
+
+    return middleware
+
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+    " font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self';"
+    " form-action 'self'; frame-ancestors 'none'"
+)
+_HARDENING = [
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+
+
+def hardening_headers(app: ASGIApp) -> ASGIApp:
+    """Security headers on every answer; `Cache-Control: no-store` on all but static files
+    (pages, API answers and downloads may carry personal data)."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        static = scope["path"].startswith("/static/")
+
+        async def send_with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = [
+                    (k, v) for k, v in message.get("headers", [])
+                    if static or k.lower() != b"cache-control"
+                ]
+                present = {k.lower() for k, _ in headers}
+                headers += [(k, v) for k, v in _HARDENING if k not in present]
+                if not static:
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await app(scope, receive, send_with_headers)
 
     return middleware

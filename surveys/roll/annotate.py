@@ -59,7 +59,7 @@ def write_annotated(
         if 1 <= issue.row <= len(table):
             cells.setdefault((issue.row - 1, index.get(issue.column, 0)), []).append(issue)
 
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
     try:
         ws = wb.add_worksheet(sheet_name)
         fills = {

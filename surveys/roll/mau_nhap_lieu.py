@@ -666,7 +666,7 @@ def _person_row(p: RollPerson, seq: int, head: RollPerson | None) -> dict[int, s
 
 def write_mau_nhap_lieu(households: Iterable[RollHousehold], path: str | Path) -> None:
     """Write households as a MauNhapLieu workbook (header rows 1–4, people from row 5)."""
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
     try:
         ws = wb.add_worksheet(MAU_NHAP_LIEU_SHEET)
         head = wb.add_format(

@@ -92,6 +92,8 @@ class ParseResult(msgspec.Struct):
     households: list[RollHousehold]
     errors: list[Issue]
     warnings: list[Issue]
+    omitted_errors: int = 0  # past pcgd.common.uploads.MAX_ISSUES: counted, not listed
+    omitted_warnings: int = 0
 
     @property
     def persons(self) -> int:

@@ -14,6 +14,9 @@ from typing import Literal
 
 from python_calamine import CalamineError, CalamineWorkbook
 
+from pcgd.common.csvcells import restore
+from pcgd.common.uploads import MAX_COLUMNS, MAX_ROWS, UploadRefused, check_rows, check_upload
+
 __all__ = [
     "MAU_NHAP_LIEU_SHEET",
     "RollFileError",
@@ -62,7 +65,16 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
+def check_limits(source: Source, filename: str) -> None:
+    """The upload limits (`pcgd.common.uploads`) as a RollFileError, before any parsing."""
+    try:
+        check_upload(source if isinstance(source, bytes) else Path(source), filename)
+    except UploadRefused as exc:
+        raise RollFileError(str(exc)) from exc
+
+
 def open_workbook(source: Source, filename: str = "") -> CalamineWorkbook:
+    check_limits(source, filename or "tệp.xlsx")
     try:
         return CalamineWorkbook.from_filelike(io.BytesIO(_bytes(source)))
     except (CalamineError, ValueError, OSError) as exc:
@@ -77,6 +89,10 @@ def sheet_rows(workbook: CalamineWorkbook, sheet: str | int = 0) -> list[list[st
         if isinstance(sheet, int)
         else (workbook.get_sheet_by_name(sheet))
     )
+    try:  # header rows on top of the data rows: a few more than MAX_ROWS
+        check_rows(max(ws.total_height - 10, 0), ws.total_width, str(ws.name))
+    except UploadRefused as exc:
+        raise RollFileError(str(exc)) from exc
     rows = [
         [v.strip() if type(v) is str else cell_text(v) for v in row]
         for row in ws.to_python(skip_empty_area=False)
@@ -87,6 +103,9 @@ def sheet_rows(workbook: CalamineWorkbook, sheet: str | int = 0) -> list[list[st
 
 
 def _read_csv(data: bytes, filename: str) -> list[list[str]]:
+    """Rows read one at a time, stopping at the row limit (a file of millions of rows is refused
+    after reading MAX_ROWS of them, never held whole)."""
+    check_limits(data, filename or "tệp.csv")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -98,7 +117,19 @@ def _read_csv(data: bytes, filename: str) -> list[list[str]]:
     # Spreadsheets set to a Vietnamese locale save CSV with ';' (the roll always has many
     # columns, so a header with no comma but with ';' cannot be a one-column comma file).
     delimiter = ";" if "," not in first and ";" in first else ","
-    rows = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    rows: list[list[str]] = []
+    try:
+        lines = text.count("\n")
+        if lines > MAX_ROWS + 1:  # a roll has no line breaks inside cells: refuse at once
+            check_rows(lines - 1, 0, filename)
+        for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+            if len(rows) > MAX_ROWS or len(row) > MAX_COLUMNS:
+                check_rows(len(rows), len(row), filename)
+            rows.append([restore(c.strip()) for c in row])
+    except UploadRefused as exc:
+        raise RollFileError(str(exc)) from exc
+    except csv.Error as exc:
+        raise RollFileError(f"{filename or 'Tệp CSV'}: dòng {len(rows) + 1} lỗi ({exc})") from exc
     while rows and not any(rows[-1]):
         rows.pop()
     return rows

@@ -22,6 +22,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from contextlib import contextmanager
 from operator import itemgetter
 
+from pcgd.common.uploads import MAX_ISSUES
 from surveys.roll.fields import (
     AGE_CHECKED_LEVELS,
     COLUMN_NAMES,
@@ -121,6 +122,7 @@ class RollValidator:
         self.skip_required = frozenset(skip_required)
         self.errors: list[Issue] = []
         self.warnings: list[Issue] = []
+        self.omitted: dict[str, int] = {"error": 0, "warning": 0}
         self._dates: dict[tuple[str, bool], tuple[dt.date | None, int | None, str | None]] = {}
         self._ethnic: dict[str, tuple[str, bool]] = {}
         self._codes: dict[str, dict[str, str | None]] = {}
@@ -129,8 +131,11 @@ class RollValidator:
     # -- issue helpers ---------------------------------------------------------------------------
 
     def _add(self, row: int, col: str, reason: str, severity: Severity = "error") -> None:
-        issue = Issue(row, col, f"{LABELS.get(col, col)}: {reason}", severity)
-        (self.errors if severity == "error" else self.warnings).append(issue)
+        target = self.errors if severity == "error" else self.warnings
+        if len(target) >= MAX_ISSUES:  # a file of nonsense must not build millions of issues
+            self.omitted[severity] += 1
+            return
+        target.append(Issue(row, col, f"{LABELS.get(col, col)}: {reason}", severity))
 
     def _warn(self, row: int, col: str, reason: str) -> None:
         self._add(row, col, reason, "warning")
@@ -441,7 +446,9 @@ class RollValidator:
             self._check_personal_ids(households)
         self.errors.sort(key=_row_of)
         self.warnings.sort(key=_row_of)
-        return ParseResult(households, self.errors, self.warnings)
+        return ParseResult(households, self.errors, self.warnings,
+                           omitted_errors=self.omitted["error"],
+                           omitted_warnings=self.omitted["warning"])
 
     def _household(self, code: str, members: list[RollPerson]) -> RollHousehold:
         first = members[0]

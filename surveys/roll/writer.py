@@ -8,6 +8,7 @@ from pathlib import Path
 
 import xlsxwriter
 
+from pcgd.common.csvcells import neutralise
 from surveys.roll.fields import COLUMN_NAMES
 from surveys.roll.model import RollHousehold, RollPerson
 from surveys.roll.values import format_date
@@ -44,7 +45,7 @@ def write_roll(households: Iterable[RollHousehold], path: str | Path) -> None:
         with path.open("w", encoding="utf-8-sig", newline="") as f:
             w = csv.writer(f)
             w.writerow(COLUMN_NAMES)
-            w.writerows(roll_rows(households))
+            w.writerows([neutralise(c) for c in row] for row in roll_rows(households))
     elif suffix == ".xlsx":
         _write_xlsx(households, path)
     else:
@@ -52,7 +53,8 @@ def write_roll(households: Iterable[RollHousehold], path: str | Path) -> None:
 
 
 def _write_xlsx(households: Iterable[RollHousehold], path: Path) -> None:
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
+                                        "strings_to_formulas": False})
     try:
         ws = wb.add_worksheet("roll")
         bold = wb.add_format({"bold": True})

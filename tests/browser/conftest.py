@@ -93,6 +93,22 @@ async def chromium() -> AsyncIterator[Any]:
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            yield browser
+            yield _EvalFriendly(browser)
         finally:
             await browser.close()
+
+
+class _EvalFriendly:
+    """The browser, whose contexts by default let Playwright evaluate strings in the page
+    (`wait_for_function`) despite the site's Content-Security-Policy; the CSP itself is
+    tested with `bypass_csp=False` (tests/browser/test_csp.py)."""
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+
+    async def new_context(self, **kw: Any) -> Any:
+        kw.setdefault("bypass_csp", True)
+        return await self._browser.new_context(**kw)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)

@@ -116,7 +116,7 @@ async def test_commune_user_cannot_see_another_commune(client, database: str) ->
 async def test_errors_are_json_without_traceback(client, database: str) -> None:
     await login(client, await make_user("commune", "00004", YEAR))
     r = await client.get("/api/households/999999999")
-    assert r.status_code == 404
+    assert r.status_code == 403  # a missing household answers like one outside the units
     body = r.json()
     assert set(body) == {"status_code", "detail", "extra"} and "Traceback" not in r.text
 

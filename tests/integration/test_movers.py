@@ -217,8 +217,18 @@ async def test_move_out_api(client) -> None:
     assert bad.status_code == 422 and bad.json()["extra"][0]["field"] == "movement_date"
     done = await client.post(url, json=body)
     assert done.status_code == 200, done.text
-    assert done.json()["linked"] == (await row_of(b, "Phan Văn Tèo"))["id"]
+    # Commune A does not cover B: the link waits for B to confirm (nothing of B changes).
+    assert done.json()["linked"] is None and done.json()["proposal"] is not None
     assert done.json()["moved_to_commune"] == b
+    assert (await row_of(b, "Phan Văn Tèo"))["linked"] is None
+    await login(client, await make_user("commune", b, YEAR))
+    listed = await client.get(f"/api/communes/{b}/link-proposals?year={YEAR}")
+    assert listed.status_code == 200
+    [proposal] = listed.json()
+    assert proposal["direction"] == "incoming" and proposal["other_commune"]["code"] == a
+    confirm = await client.post(f"/api/link-proposals/{proposal['id']}/confirm", json={})
+    assert confirm.status_code == 200, confirm.text
+    assert (await row_of(a, "Phan Văn Tèo"))["linked"] == (await row_of(b, "Phan Văn Tèo"))["id"]
 
 
 @pytest.mark.slow
@@ -259,9 +269,24 @@ async def test_move_out_page(client) -> None:
     assert done.status_code in (302, 303), done.text
     assert done.headers["location"].startswith(f"/households/{target['household']}?moved=")
     moved, there = await row_of(a, "Phan Văn Tèo"), await row_of(b, "Phan Văn Tèo")
-    assert (moved["movement"], moved["linked"]) == ("moved_out", there["id"])
+    assert (moved["movement"], moved["linked"]) == ("moved_out", None)  # waits for B
     await login(client, await make_user("commune", b, YEAR))
     assert (await client.get(url, headers={"accept": "text/html"})).status_code == 403
+    page = await client.get(f"/communes/{b}/link-proposals?year={YEAR}",
+                            headers={"accept": "text/html"})
+    assert page.status_code == 200 and "Chờ xã này xác nhận" in page.text
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+    pid = re.search(r'action="/link-proposals/(\d+)"', page.text)
+    assert token is not None and pid is not None
+    done = await client.post(
+        f"/link-proposals/{pid.group(1)}",
+        data={"code": b, "year": str(YEAR), "decision": "confirm",
+              "_csrf_token": token.group(1)},
+        headers={"accept": "text/html"}, follow_redirects=False,
+    )
+    assert done.status_code in (302, 303), done.text
+    moved = await row_of(a, "Phan Văn Tèo")
+    assert (moved["movement"], moved["linked"]) == ("moved_out", there["id"])
 
 
 async def test_a_saved_moved_in_person_is_linked_at_once(client) -> None:
@@ -284,7 +309,16 @@ async def test_a_saved_moved_in_person_is_linked_at_once(client) -> None:
     saved = await client.post(f"/api/communes/{b}/households?year={YEAR}", json=body)
     assert saved.status_code == 201, saved.text
     out, into = await row_of(a, "Lò Văn Sáng"), await row_of(b, "Lò Văn Sáng")
+    # B does not cover A: a proposal, nothing linked yet.
+    assert (out["linked"], into["linked"]) == (None, None)
+    await login(client, await make_user("province", "51", YEAR))  # the level above
+    [proposal] = (await client.get(f"/api/communes/{a}/link-proposals?year={YEAR}")).json()
+    assert proposal["can_decide"] and proposal["own"]["full_name"] == "Lò Văn Sáng"
+    assert (await client.post(f"/api/link-proposals/{proposal['id']}/confirm",
+                              json={})).status_code == 200
+    out, into = await row_of(a, "Lò Văn Sáng"), await row_of(b, "Lò Văn Sáng")
     assert (out["linked"], into["linked"]) == (into["id"], out["id"])
     assert out["person"] == into["person"]
-    # The answer names the person as stored after the merge.
-    assert saved.json()["members"][1]["person_id"] == into["person"]
+    # The household read now names the person as stored after the merge.
+    again = await client.get(f"/api/households/{saved.json()['id']}")
+    assert again.json()["members"][1]["person_id"] == into["person"]

@@ -60,7 +60,7 @@ async def test_deltas_match_a_full_rebuild(database: str) -> None:
         m.person_id = old.person_id
     edited.version = a.version
     await service.update_household(user, scope, a.id, edited)
-    await service.delete_household(user, scope, b.id)
+    await service.delete_household(user, scope, b.id, version=b.version)
 
     incremental = await _stored(commune.id)
     await rollup.rebuild([commune.id], YEAR)

@@ -62,6 +62,13 @@
 
   form.addEventListener('submit', function (event) {
     event.preventDefault();
+    const picker = form.querySelector('input[type=file]');
+    const limit = Number(picker && picker.dataset.maxBytes);
+    if (limit && picker.files.length && picker.files[0].size > limit) {
+      out.replaceChildren();
+      status('error', 'Tệp quá lớn: tối đa ' + Math.round(limit / 1048576) + ' MB.');
+      return;
+    }
     const data = new FormData(form);
     const token = data.get('_csrf_token') || '';
     const xhr = new XMLHttpRequest();
