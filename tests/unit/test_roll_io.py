@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from pathlib import Path
 
 import openpyxl
@@ -237,10 +236,11 @@ def test_annotate_header_issues_and_custom_column_index(tmp_path: Path) -> None:
     assert cell.fill.fgColor.rgb.endswith(WARNING_FILL[1:]) and cell.comment is not None
 
 
-# -- performance -----------------------------------------------------------------------------------
+# -- size ------------------------------------------------------------------------------------------
 
 
-def test_twenty_thousand_rows_parse_and_validate_well_under_a_second() -> None:
+def test_twenty_thousand_rows_parse_and_validate() -> None:
+    """A commune-sized roll parses whole; its speed is measured by bench/import.py, not here."""
     header, rows = sample()
     big: list[list[str]] = []
     code_at = header.index("household_code")
@@ -250,10 +250,5 @@ def test_twenty_thousand_rows_parse_and_validate_well_under_a_second() -> None:
             copy[code_at] = f"{row[code_at]}_{n}"
             big.append(copy)
     big = big[:20_000]
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        result = parse_roll(header, big, year=YEAR)
-        best = min(best, time.perf_counter() - start)
+    result = parse_roll(header, big, year=YEAR)
     assert result.persons == 20_000 and result.errors == []
-    assert best < 1.0, f"{best:.2f}s"
