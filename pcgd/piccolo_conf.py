@@ -12,5 +12,6 @@ APP_REGISTRY = AppRegistry(
         "pcgd.registry.piccolo_app",
         "surveys.piccolo_app",
         "pcgd.audit.piccolo_app",
+        "pcgd.ops.piccolo_app",
     ]
 )

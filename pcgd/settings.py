@@ -22,6 +22,11 @@ class Settings:
     host: str
     port: int
     debug: bool
+    # Production serving (pcgd.ops): see deploy/pcgd.env for what each one is for.
+    workers: int = 1
+    db_pool_size: int = 20
+    cache_check_ms: int = 1000
+    max_upload_mb: int = 20
 
     @property
     def embedded(self) -> bool:
@@ -42,6 +47,17 @@ class SettingsError(ValueError):
     """A setting has a value we cannot use."""
 
 
+def _positive(env: os._Environ[str] | dict[str, str], name: str, default: int) -> int:
+    text = env.get(name, "").strip() or str(default)
+    if not text.isdigit() or int(text) < 1:
+        raise SettingsError(f"{name} must be a whole number ≥ 1, got {text!r}")
+    return int(text)
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     port_text = env.get("PCGD_PORT", "8000")
@@ -57,6 +73,10 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
         host=env.get("PCGD_HOST", "127.0.0.1"),
         port=int(port_text),
         debug=env.get("PCGD_DEBUG", "") in {"1", "true", "yes"},
+        workers=_positive(env, "PCGD_WORKERS", _cores()),
+        db_pool_size=_positive(env, "PCGD_DB_POOL_SIZE", 20),
+        cache_check_ms=_positive(env, "PCGD_CACHE_CHECK_MS", 1000),
+        max_upload_mb=_positive(env, "PCGD_MAX_UPLOAD_MB", 20),
     )
 
 

@@ -9,6 +9,7 @@ import asyncpg
 
 from pcgd import db
 from pcgd.errors import NotFound, UserError
+from pcgd.ops import caches
 from pcgd.units import sources
 
 KINDS = ("province", "district", "commune")
@@ -62,6 +63,7 @@ def _unit(row: asyncpg.Record) -> Unit:
 
 
 _resolved: dict[tuple[str, int, str | None], Unit] = {}
+caches.register("units", _resolved.clear)  # `pcgd units load` run by another process
 
 
 async def resolve(code: str, year: int, kind: str | None = None) -> Unit:

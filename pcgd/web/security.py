@@ -20,11 +20,13 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from pcgd.accounts import service as accounts
 from pcgd.accounts.service import CurrentUser
+from pcgd.ops import caches
 from pcgd.settings import Settings
 
 SESSION_COOKIE = "pcgd_session"
 _user_cache: dict[int, tuple[float, CurrentUser | None]] = {}
 _USER_TTL = 30.0
+caches.register("users", _user_cache.clear)  # emptied when any worker changes an account
 
 
 def session_config(settings: Settings) -> CookieBackendConfig:
