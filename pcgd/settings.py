@@ -27,6 +27,7 @@ class Settings:
     db_pool_size: int = 20
     cache_check_ms: int = 1000
     max_upload_mb: int = 20
+    pg_bin: Path | None = None  # folder of pg_dump/pg_restore/psql for backups (else found)
 
     @property
     def embedded(self) -> bool:
@@ -77,6 +78,7 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
         db_pool_size=_positive(env, "PCGD_DB_POOL_SIZE", 20),
         cache_check_ms=_positive(env, "PCGD_CACHE_CHECK_MS", 1000),
         max_upload_mb=_positive(env, "PCGD_MAX_UPLOAD_MB", 20),
+        pg_bin=Path(env["PCGD_PG_BIN"]) if env.get("PCGD_PG_BIN") else None,
     )
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from pcgd.errors import UserError
+from pcgd.settings import get_settings
 
 TOOLS = ("pg_dump", "pg_restore", "psql")
 
@@ -37,8 +38,9 @@ class PgTools:
 
 
 def _candidate_folders() -> list[Path]:
-    if os.environ.get("PCGD_PG_BIN"):
-        return [Path(os.environ["PCGD_PG_BIN"])]
+    forced = get_settings().pg_bin
+    if forced is not None:
+        return [forced]
     folders: list[Path] = []
     spec = importlib.util.find_spec("pgserver")  # found without importing it (it warns)
     if spec is not None and spec.submodule_search_locations:
