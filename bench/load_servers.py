@@ -99,7 +99,8 @@ def serve_bare(port: int, workers: int) -> None:
     import uvicorn
 
     uvicorn.run("load_servers:bare_factory", factory=True, host="127.0.0.1", port=port,
-                workers=workers, log_level="warning", access_log=False)
+                workers=workers, log_level="warning", access_log=False,
+                timeout_keep_alive=75)  # as `pcgd serve`
 
 
 def serve_profiled(port: int, out: str) -> None:
@@ -115,11 +116,13 @@ def serve_profiled(port: int, out: str) -> None:
 
     # uvicorn re-raises the SIGTERM it caught once it has shut down: end normally instead.
     signal.signal(signal.SIGTERM, exit_cleanly)
-    profiler = cProfile.Profile()
+    import time
+
+    profiler = cProfile.Profile(time.process_time)  # CPU time: others' load does not count
     profiler.enable()
     try:
         uvicorn.run(worker_app(), host="127.0.0.1", port=port, log_level="warning",
-                    access_log=False)
+                    access_log=False, timeout_keep_alive=75)
     finally:
         profiler.disable()
         profiler.dump_stats(out)

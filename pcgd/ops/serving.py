@@ -30,6 +30,9 @@ from pcgd.ops import caches
 from pcgd.settings import Settings, get_settings
 
 GRACE_SECONDS = 30  # deploy/pcgd.service gives the whole stop 45 s
+# Idle keep-alive connections are kept longer than nginx keeps its upstream ones (60 s): a proxy
+# must never send a request on a connection the server is closing (a POST is not retried: 502).
+KEEP_ALIVE_SECONDS = 75
 
 
 async def _prepare(settings: Settings) -> str:
@@ -61,6 +64,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=GRACE_SECONDS,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
         proxy_headers=True,
         forwarded_allow_ips="127.0.0.1",
     )
