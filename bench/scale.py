@@ -6,7 +6,8 @@ million persons: 1, 3 and 10 provinces of one million), and at each size prints
   - the database's size on disk (and of its biggest tables),
   - rebuild-and-evaluate-everything: every commune's counts recomputed from the rows
     (`surveys.rollup.service.rebuild`) and every province evaluated with its communes, next to a
-    plain `GROUP BY commune` over the same rows (the baseline: reading the rows once),
+    plain `GROUP BY commune` over the same rows (the baseline: reading the rows once), and
+    the same rebuild run province by province (what per-province jobs or shards would do),
   - one household save (`surveys.service.update_household`) and the time until the commune's
     and the province's evaluations show it (`bench/rollup.py`'s measurement, median of
     `--saves`),
@@ -56,6 +57,7 @@ class Row:
     rebuild_s: float
     evaluate_s: float
     plain_s: float
+    per_province_s: float
     save_ms: float
     save_p90_ms: float
     visible_ms: float
@@ -86,13 +88,15 @@ async def database_size() -> tuple[int, dict[str, int]]:
 
 
 async def rebuild_and_evaluate(
-    provinces: list[Any], commune_ids: list[int], year: int, repeat: int
-) -> tuple[float, float, float]:
-    """(rebuild s, evaluate s, plain GROUP BY s), best of `repeat` (the machine is shared)."""
+    provinces: list[Any], by_province: list[list[int]], year: int, repeat: int
+) -> tuple[float, float, float, float]:
+    """(rebuild s, evaluate s, plain GROUP BY s, rebuild province by province s), best of
+    `repeat` each (the machine is shared)."""
     from pcgd.compliance import service as compliance
     from surveys.rollup import service as rollup
 
-    rebuilds, evaluations, plains = [], [], []
+    commune_ids = [c for ids in by_province for c in ids]
+    rebuilds, evaluations, plains, per_province = [], [], [], []
     for _ in range(repeat):
         t0 = time.perf_counter()
         await rollup.rebuild(commune_ids, year)
@@ -103,8 +107,12 @@ async def rebuild_and_evaluate(
         rebuilds.append(t1 - t0)
         evaluations.append(t2 - t1)
         plains.append(await rollup_bench.run_plain(commune_ids, year))
+        t3 = time.perf_counter()
+        for ids in by_province:  # what a per-province job (or a Citus shard) would run
+            await rollup.rebuild(ids, year)
+        per_province.append(time.perf_counter() - t3)
     best = min(range(repeat), key=lambda i: rebuilds[i] + evaluations[i])
-    return rebuilds[best], evaluations[best], min(plains)
+    return rebuilds[best], evaluations[best], min(plains), min(per_province)
 
 
 async def import_commune(commune: Any, year: int, persons: int, content: bytes) -> tuple[float,
@@ -160,11 +168,12 @@ async def measure(args: argparse.Namespace) -> list[Row]:
             persons += int(result["persons"])  # type: ignore[call-overload]
             built.append(province)
         await db.pool().execute("VACUUM ANALYZE")
-        commune_ids = [c.id for p in built for c in await units.communes_under(p, args.year)]
+        by_province = [[c.id for c in await units.communes_under(p, args.year)] for p in built]
+        commune_ids = [c for ids in by_province for c in ids]
         db_bytes, tables = await database_size()
         log(f"{persons:,} persons: database {db_bytes / 1e9:.2f} GB; rebuild + evaluate…")
-        rebuild_s, evaluate_s, plain_s = await rebuild_and_evaluate(
-            built, commune_ids, args.year, args.repeat
+        rebuild_s, evaluate_s, plain_s, per_province_s = await rebuild_and_evaluate(
+            built, by_province, args.year, args.repeat
         )
         log(f"  rebuild {rebuild_s:.1f} s, evaluate {evaluate_s:.1f} s, plain {plain_s:.1f} s;"
             f" {args.saves} saves…")
@@ -176,7 +185,7 @@ async def measure(args: argparse.Namespace) -> list[Row]:
         row = Row(
             persons=persons, provinces=len(built), communes=len(commune_ids), load_s=load_s,
             db_bytes=db_bytes, tables=tables, rebuild_s=rebuild_s, evaluate_s=evaluate_s,
-            plain_s=plain_s,
+            plain_s=plain_s, per_province_s=per_province_s,
             save_ms=statistics.median(t["save"] for t in timings) * 1000,
             save_p90_ms=totals[max(0, int(0.9 * len(totals)) - 1)] * 1000,
             visible_ms=statistics.median(totals) * 1000,
@@ -196,7 +205,8 @@ def print_row(r: Row, first: Row, args: argparse.Namespace) -> None:
     print(f"  database on disk {r.db_bytes / 1e9:.2f} GB (GB: {biggest})")
     print(f"  rebuild + evaluate everything {r.rebuild_s + r.evaluate_s:.2f} s (rebuild"
           f" {r.rebuild_s:.2f} s, evaluate {r.evaluate_s:.2f} s); plain GROUP BY"
-          f" {r.plain_s:.2f} s; ratio {(r.rebuild_s + r.evaluate_s) / r.plain_s:.2f}")
+          f" {r.plain_s:.2f} s; ratio {(r.rebuild_s + r.evaluate_s) / r.plain_s:.2f};"
+          f" rebuild province by province {r.per_province_s:.2f} s")
     print(f"  one save {r.save_ms:.0f} ms; save → commune and province evaluations show it"
           f" {r.visible_ms:.0f} ms (p90 {r.save_p90_ms:.0f} ms; province evaluation"
           f" {r.province_eval_ms:.0f} ms), median of {args.saves}")
@@ -211,14 +221,16 @@ def print_table(rows: list[Row], import_persons: int) -> None:
         return f"×{value / base:.2f}" if base else "–"
 
     print("\n| persons | provinces | DB on disk | rebuild + evaluate all | plain GROUP BY"
+          " | rebuild by province"
           f" | one save | save → province shows it | import {import_persons:,}-person commune |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         total = r.rebuild_s + r.evaluate_s
         print(f"| {r.persons / 1e6:.1f} M {grow(r.persons, first.persons)} | {r.provinces}"
               f" | {r.db_bytes / 1e9:.1f} GB {grow(r.db_bytes, first.db_bytes)}"
               f" | {total:.1f} s {grow(total, first.rebuild_s + first.evaluate_s)}"
               f" | {r.plain_s:.1f} s {grow(r.plain_s, first.plain_s)}"
+              f" | {r.per_province_s:.1f} s {grow(r.per_province_s, first.per_province_s)}"
               f" | {r.save_ms:.0f} ms {grow(r.save_ms, first.save_ms)}"
               f" | {r.visible_ms:.0f} ms {grow(r.visible_ms, first.visible_ms)}"
               f" | {r.import_s:.2f} s {grow(r.import_s, first.import_s)} |")
