@@ -123,6 +123,7 @@ class Stats:
     postgres_cpu: float = 0.0
     machine_cpu: float = 0.0
     planned: int = 0  # open loop: arrivals planned
+    rate: float = 0.0  # open loop: arrivals per second
     late_ms: float = 0.0  # open loop: how late the generator sent its last arrival
     lost: int | None = None  # acknowledged saves missing or different in the database
 
@@ -241,6 +242,7 @@ async def open_loop(sessions: list[Session], args: argparse.Namespace, stats: St
     for s in sessions:
         idle.put_nowait(s)
     stats.planned = int(args.rate * args.open_duration)
+    stats.rate = args.rate
     start = time.perf_counter()
 
     async def arrival(planned_at: float) -> None:
@@ -436,7 +438,7 @@ def describe(s: Stats) -> list[str]:
     head = (f"{tag} saves {s.saves} ({s.creates} creates, {s.updates} updates) in {s.wall:.1f} s"
             f" = {s.throughput:.1f} saves/s")
     if s.phase == "open":
-        head += (f"; planned {s.planned} at {s.planned / max(s.wall, 1e-9):.0f}/s"
+        head += (f"; {s.planned} planned at {s.rate:g}/s over {s.planned / s.rate:.0f} s"
                  f" (generator {s.late_ms:.0f} ms late at the end)")
     lines = [
         head,
