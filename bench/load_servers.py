@@ -1,10 +1,11 @@
-"""Servers bench/load.py starts in subprocesses: the bare baseline, a profiled `pcgd serve`, and
-a profiled `pcgd serve`.
+"""Servers bench/load.py starts in subprocesses: the bare baseline and a profiled pcgd worker.
 
-    python bench/load_servers.py bare|profiled PORT
-    python bench/load_servers.py profiled PORT STATS_FILE
+    python bench/load_servers.py bare [--workers N] --port PORT
+    python bench/load_servers.py profiled --stats STATS_FILE --port PORT
 
-DATABASE_URL names the database.
+The bare baseline runs under uvicorn with N worker processes, like `pcgd serve --workers N`;
+the profiled server is one pcgd worker (`pcgd.ops.serving.worker_app`: request log and cache
+check included) under cProfile. DATABASE_URL names the database.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
-import sys
 from typing import Any
 
 # --- the bare baseline ----------------------------------------------------------------------------
@@ -90,44 +90,57 @@ def bare_app(url: str) -> Any:
                     signature_namespace={"HouseholdIn": HouseholdIn})
 
 
-def serve_bare(port: int) -> None:
+def bare_factory() -> Any:
+    """The bare app of one worker process (uvicorn calls this in each worker)."""
+    return bare_app(os.environ["DATABASE_URL"])
+
+
+def serve_bare(port: int, workers: int) -> None:
     import uvicorn
 
-    uvicorn.run(bare_app(os.environ["DATABASE_URL"]), host="127.0.0.1", port=port,
-                log_level="warning", access_log=False)
+    uvicorn.run("load_servers:bare_factory", factory=True, host="127.0.0.1", port=port,
+                workers=workers, log_level="warning", access_log=False,
+                timeout_keep_alive=75)  # as `pcgd serve`
 
 
 def serve_profiled(port: int, out: str) -> None:
-    """`pcgd serve` under cProfile; stats are written when the server stops (SIGTERM)."""
+    """One pcgd worker under cProfile; stats are written when the server stops (SIGTERM)."""
     import cProfile
 
     import uvicorn
 
-    from pcgd.web.app import create_app
+    from pcgd.ops.serving import worker_app
 
     def exit_cleanly(*_: object) -> None:
         raise SystemExit(0)
 
     # uvicorn re-raises the SIGTERM it caught once it has shut down: end normally instead.
     signal.signal(signal.SIGTERM, exit_cleanly)
-    profiler = cProfile.Profile()
+    import time
+
+    profiler = cProfile.Profile(time.process_time)  # CPU time: others' load does not count
     profiler.enable()
     try:
-        uvicorn.run(create_app(), host="127.0.0.1", port=port, log_level="warning",
-                    access_log=False)
+        uvicorn.run(worker_app(), host="127.0.0.1", port=port, log_level="warning",
+                    access_log=False, timeout_keep_alive=75)
     finally:
         profiler.disable()
         profiler.dump_stats(out)
 
 
 def main() -> None:
-    kind, port = sys.argv[1], int(sys.argv[2])
-    if kind == "bare":
-        serve_bare(port)
-    elif kind == "profiled":
-        serve_profiled(port, sys.argv[3])
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("kind", choices=["bare", "profiled"])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--stats", default="pcgd.pstats")
+    args = parser.parse_args()
+    if args.kind == "bare":
+        serve_bare(args.port, args.workers)
     else:
-        raise SystemExit(f"unknown server kind {kind!r}")
+        serve_profiled(args.port, args.stats)
 
 
 if __name__ == "__main__":

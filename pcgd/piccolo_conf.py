@@ -13,5 +13,6 @@ APP_REGISTRY = AppRegistry(
         "surveys.piccolo_app",
         "pcgd.audit.piccolo_app",
         "geo.piccolo_app",
+        "pcgd.ops.piccolo_app",
     ]
 )

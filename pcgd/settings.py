@@ -23,6 +23,12 @@ class Settings:
     port: int
     debug: bool
     secure_cookies: bool | None = None  # None: Secure unless served to this machine over HTTP
+    # Production serving (pcgd.ops): see deploy/pcgd.env for what each one is for.
+    workers: int = 1
+    db_pool_size: int = 20
+    cache_check_ms: int = 1000
+    max_upload_mb: int = 20
+    pg_bin: Path | None = None  # folder of pg_dump/pg_restore/psql for backups (else found)
 
     @property
     def embedded(self) -> bool:
@@ -43,6 +49,17 @@ class SettingsError(ValueError):
     """A setting has a value we cannot use."""
 
 
+def _positive(env: os._Environ[str] | dict[str, str], name: str, default: int) -> int:
+    text = env.get(name, "").strip() or str(default)
+    if not text.isdigit() or int(text) < 1:
+        raise SettingsError(f"{name} must be a whole number ≥ 1, got {text!r}")
+    return int(text)
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     port_text = env.get("PCGD_PORT", "8000")
@@ -59,7 +76,17 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
         port=int(port_text),
         debug=env.get("PCGD_DEBUG", "") in {"1", "true", "yes"},
         secure_cookies=_flag(env.get("PCGD_SECURE_COOKIES", "")),
+        workers=_positive(env, "PCGD_WORKERS", _cores()),
+        db_pool_size=_positive(env, "PCGD_DB_POOL_SIZE", 20),
+        cache_check_ms=_positive(env, "PCGD_CACHE_CHECK_MS", 1000),
+        max_upload_mb=max_upload_mb(env),
+        pg_bin=Path(env["PCGD_PG_BIN"]) if env.get("PCGD_PG_BIN") else None,
     )
+
+
+def max_upload_mb(env: os._Environ[str] | dict[str, str] | None = None) -> int:
+    """PCGD_MAX_UPLOAD_MB (default 20): the one upload limit (pcgd.common.uploads, nginx)."""
+    return _positive(os.environ if env is None else env, "PCGD_MAX_UPLOAD_MB", 20)
 
 
 def _flag(text: str) -> bool | None:

@@ -19,6 +19,7 @@ from pcgd.accounts.scope import Scope
 from pcgd.accounts.service import CurrentUser
 from pcgd.audit import service as audit
 from pcgd.errors import Conflict, Forbidden, Locked, NotFound, ValidationFailed
+from pcgd.ops import caches
 from pcgd.units import service as units
 from surveys import save_sql
 from surveys.roll.model import RollHousehold, RollPerson
@@ -47,6 +48,9 @@ async def known_schools() -> frozenset[str]:
 def forget_schools() -> None:
     global _schools
     _schools = (0.0, frozenset())
+
+
+caches.register("schools", forget_schools)  # a school added or changed through any process
 
 
 async def check_unlocked(conn: asyncpg.Connection, commune_id: int, year: int) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pcgd import db
 from pcgd.accounts.service import CurrentUser
 from pcgd.errors import Forbidden
+from pcgd.ops import caches
 from pcgd.units import service as units
 
 
@@ -38,6 +39,7 @@ class Scope:
 
 _cache: dict[tuple[int, int], tuple[float, Scope]] = {}
 _TTL = 60.0
+caches.register(("users", "units"), _cache.clear)  # an account's unit, or the unit trees
 
 
 async def scope_for(user: CurrentUser, year: int) -> Scope:

@@ -13,8 +13,9 @@ import zipfile
 from pathlib import Path
 
 from pcgd.common.vn import fmt_int
+from pcgd.settings import max_upload_mb
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # what a user may send
+MAX_UPLOAD_BYTES = max_upload_mb() * 1024 * 1024  # what a user may send (PCGD_MAX_UPLOAD_MB)
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # a workbook's contents once unzipped
 MAX_ROWS = 60_000  # data rows of a file (the largest commune roll is < 50,000 persons)
 MAX_COLUMNS = 200

@@ -10,6 +10,7 @@ import asyncpg
 
 from pcgd import db
 from pcgd.errors import NotFound, UserError
+from pcgd.ops import caches
 from pcgd.units import sources
 
 KINDS = ("province", "district", "commune")
@@ -63,6 +64,7 @@ def _unit(row: asyncpg.Record) -> Unit:
 
 
 _resolved: dict[tuple[str, int, str | None], Unit] = {}
+caches.register("units", _resolved.clear)  # `pcgd units load` run by another process
 
 
 _CODE_SHAPE = re.compile(r"[0-9A-Za-z]{1,12}")

@@ -6,7 +6,6 @@ import asyncio
 from typing import Annotated
 
 import typer
-import uvicorn
 
 from pcgd import db
 from pcgd.settings import get_settings
@@ -15,18 +14,15 @@ from pcgd.settings import get_settings
 def serve(
     host: Annotated[str | None, typer.Option(help="address to bind")] = None,
     port: Annotated[int | None, typer.Option(help="port (default PCGD_PORT or 8000)")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="worker processes (default PCGD_WORKERS, else one per core)"),
+    ] = None,
 ) -> None:
-    """Serve the web application."""
-    from pcgd.web.app import create_app
+    """Serve the web application (several worker processes; SIGTERM stops gracefully)."""
+    from pcgd.ops.serving import serve as run_server
 
-    settings = get_settings()
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level="warning",
-        access_log=False,
-    )
+    run_server(host, port, workers)
 
 
 def run(
@@ -51,7 +47,7 @@ def run(
 
     asyncio.run(prepare())
     typer.echo(f"serving on http://{settings.host}:{settings.port}", err=True)
-    serve(None, None)
+    serve(None, None, None)
 
 
 async def _demo() -> None:

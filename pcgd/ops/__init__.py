@@ -1,0 +1,1 @@
+"""Running pcgd for real: serving with several workers, shared cache freshness, backups."""
