@@ -152,7 +152,7 @@ class MapPages(Controller):
         year = _year(year)
         sel = _selection(year, standard, level, criterion)
         ctx = await panel_context(user, code, year, sel, communes=bool(communes), compact=True)
-        target = await service.resolve_target(code, year)
+        target = await service.resolve_target(code, year, user)
         return Template(template_name="geo_map.html", context={
             "user": user, "year": year, "years": list(range(units.FIRST_SURVEY_YEAR,
                                                           date.today().year + 2)),

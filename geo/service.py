@@ -421,10 +421,22 @@ class MapData:
 _prepared: dict[tuple[Any, ...], layout.Prepared] = {}
 
 
-async def resolve_target(code: str, year: int) -> units.Unit | None:
+async def resolve_target(
+    code: str, year: int, user: CurrentUser | None = None
+) -> units.Unit | None:
+    """The unit a map is drawn for (None: the country), after the user's scope is checked.
+
+    Scope comes first, so a unit outside the account's reach answers 403 whatever its kind.
+    """
+    from pcgd.accounts.scope import require_unit
+
     if code.strip().upper() == NATIONAL:
+        if user is not None and not user.is_admin:
+            raise Forbidden("chỉ tài khoản quản trị xem được bản đồ cả nước")
         return None
     unit = await units.resolve(code, year)
+    if user is not None:
+        await require_unit(user, unit, year)
     if unit.kind == "commune":
         raise UserError(
             f"{unit.name} là cấp xã: bản đồ vẽ các đơn vị trực thuộc một tỉnh, một huyện"
@@ -490,16 +502,9 @@ async def build_map(
     compact: bool = False,
 ) -> MapData:
     """Evaluate the units under `code` (or the country) and lay the page out."""
-    from pcgd.accounts.scope import require_unit
-
     units.check_year(year)
     tree = units.tier_of(year)
-    target = await resolve_target(code, year)
-    if user is not None:
-        if target is None and not user.is_admin:
-            raise Forbidden("chỉ tài khoản quản trị xem được bản đồ cả nước")
-        if target is not None:
-            await require_unit(user, target, year)
+    target = await resolve_target(code, year, user)
     shown, results, kind = await mapped_units(target, year, communes)
     book = load_rules()
     classification = classes.classify(

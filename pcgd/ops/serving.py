@@ -28,6 +28,7 @@ import msgspec
 from pcgd import db
 from pcgd.ops import caches
 from pcgd.settings import Settings, get_settings
+from pcgd.web import security
 
 GRACE_SECONDS = 30  # deploy/pcgd.service gives the whole stop 45 s
 # Idle keep-alive connections are kept longer than nginx keeps its upstream ones (60 s): a proxy
@@ -147,8 +148,7 @@ class RequestLog:
             self.write(scope, status, time.perf_counter() - start)
 
     def write(self, scope: dict[str, Any], status: int, seconds: float) -> None:
-        session = scope.get("session")
-        uid = session.get("uid") if isinstance(session, dict) else None
+        uid = security.request_user_id(scope)
         line = LogLine(
             t=datetime.now(UTC).isoformat(timespec="milliseconds"),
             pid=self.pid,

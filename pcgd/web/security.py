@@ -81,6 +81,12 @@ async def load_user(connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUs
     return user
 
 
+def request_user_id(scope: Any) -> int | None:
+    """The id of the user this request was served for (for the request log), if any."""
+    user = (scope.get("state") or {}).get(_STATE_KEY)
+    return user.id if user is not None else None
+
+
 async def provide_user(request: Request[Any, Any, Any]) -> CurrentUser:
     user = await load_user(request)
     if user is None:

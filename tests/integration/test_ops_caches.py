@@ -11,7 +11,6 @@ from pcgd import db
 from pcgd.accounts import scope
 from pcgd.ops import caches
 from pcgd.units import service as units
-from pcgd.web import security
 from surveys import service as surveys
 
 # table → topic; a statement that changes no row still counts (statement-level triggers).
@@ -34,7 +33,6 @@ def instant() -> Iterator[None]:
 
 def fill() -> None:
     """A stale-looking entry in every registered real cache."""
-    security._user_cache[-1] = (0.0, None)
     scope._cache[(-1, 2025)] = (0.0, scope.Scope(2025, frozenset()))
     units._resolved[("x", 2025, None)] = None  # type: ignore[assignment]
     surveys._schools = (1e18, frozenset({"X"}))
@@ -42,7 +40,6 @@ def fill() -> None:
 
 def filled() -> dict[str, bool]:
     return {
-        "user": -1 in security._user_cache,
         "scope": (-1, 2025) in scope._cache,
         "units": ("x", 2025, None) in units._resolved,
         "schools": "X" in surveys._schools[1],
@@ -50,7 +47,7 @@ def filled() -> dict[str, bool]:
 
 
 EMPTIED = {  # which real caches a topic's change must empty
-    "users": {"user", "scope"},
+    "users": {"scope"},  # sessions are checked in the database on every request: no user cache
     "units": {"scope", "units"},
     "schools": {"schools"},
 }
@@ -71,7 +68,6 @@ async def test_each_table_empties_its_topics_caches_and_only_those(database: str
         state = filled()
         assert {name for name, kept in state.items() if not kept} == EMPTIED[topic], table
     fill()
-    security._user_cache.clear()
     scope._cache.clear()
     units._resolved.pop(("x", 2025, None))
     surveys.forget_schools()
@@ -87,8 +83,7 @@ async def test_changes_in_a_rolled_back_transaction_empty_nothing(database: str,
         await conn.execute("UPDATE user_account SET id = id WHERE false")
         await tx.rollback()
     await caches.refresh()
-    assert filled()["user"]
-    security._user_cache.clear()
+    assert filled()["scope"]
     scope._cache.clear()
     units._resolved.pop(("x", 2025, None))
     surveys.forget_schools()

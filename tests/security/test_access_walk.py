@@ -38,12 +38,12 @@ from tests.security.conftest import (
 
 SKIPPED = {  # routes without unit identifiers: the user's own session and public files
     "/schema", "/schema/openapi.json", "/schema/{path:str}",
-    "/health", "/login", "/logout", "/api/auth/login", "/api/auth/logout", "/api/auth/me",
+    "/health", "/ready", "/login", "/logout", "/api/auth/login", "/api/auth/logout", "/api/auth/me",
     "/api/auth/password", "/account/password",
 }
 PUBLIC = {  # answer 2xx to anyone logged in: no personal data (checked for markers all the same)
     ("GET", "/"), ("GET", "/units"), ("GET", "/api/units"), ("GET", "/api/rules"),
-    ("GET", "/registry/import"),
+    ("GET", "/registry/import"), ("GET", "/geo/import"),
 }
 DENIED = {401, 403, 404}
 
