@@ -143,6 +143,9 @@
   let saveAttempted = false;
   let dirty = false;
   let check = { errors: [], warnings: [] }; // issues with `uid` (row identity) instead of index
+  // Errors of the last save that checking as you type cannot see (another household took the
+  // form number meanwhile…): they stay on their field until that field is edited.
+  let serverErrors = [];
   let checkSeq = 0;
   let saving = false;
   let removed = null;
@@ -362,6 +365,7 @@
         `Kiểm tra: ${nErr} lỗi, ${nWarn} cảnh báo` + (hiddenErrors ? ` (${hiddenErrors} lỗi ở ô chưa nhập sẽ hiện khi lưu)` : '')));
     }
     messagesEl.replaceChildren(...parts);
+    return general.filter(([, sev]) => sev === 'error').length;
   }
 
   const runCheck = debounce(async () => {
@@ -373,7 +377,8 @@
     try {
       const r = await api('POST', url, body);
       if (seq !== checkSeq || r.status !== 200) return;
-      check = { errors: withUids(r.json.errors, uids), warnings: withUids(r.json.warnings, uids) };
+      check = { errors: withUids(r.json.errors, uids).concat(serverErrors),
+        warnings: withUids(r.json.warnings, uids) };
       showMessages();
       form.dataset.checked = String(seq);
     } catch (_) { /* offline: the save will report it */ }
@@ -420,6 +425,9 @@
   }
 
   function changed(target) {
+    const tr = target.closest('tr.member');
+    const key = tr ? tr.dataset.uid + ':' + target.dataset.field : 'hh:' + target.dataset.hh;
+    serverErrors = serverErrors.filter(i => keyOf(i) !== key);
     dirty = true;
     writeDraft();
     touch(target);
@@ -557,6 +565,7 @@
   }
 
   function applySaved(saved) {
+    serverErrors = [];
     writeDraft.cancel();
     dropDraft(hid);
     dropDraft(saved.id);
@@ -612,10 +621,12 @@
       loadIndicators();
     } else if (r.status === 422) {
       const extra = Array.isArray(r.json && r.json.extra) ? r.json.extra : [];
-      check = { errors: withUids(extra.map(e => ({ row: e.row, field: e.field || e.column || '', message: e.message })), uids),
-        warnings: check.warnings };
-      showMessages();
-      setStatus(`Chưa lưu: ${check.errors.length} lỗi cần sửa (xem các ô tô đỏ).`, 'fail');
+      serverErrors = withUids(extra.map(e => ({ row: e.row, field: e.field || e.column || '', message: e.message })), uids);
+      if (!serverErrors.length) serverErrors = [{ row: -1, field: '', uid: null, message: detail || 'Dữ liệu chưa hợp lệ.' }];
+      check = { errors: serverErrors.slice(), warnings: check.warnings };
+      const unplaced = showMessages();
+      const where = unplaced ? 'xem thông báo dưới bảng' : 'xem các ô tô đỏ';
+      setStatus(`Chưa lưu: ${check.errors.length} lỗi cần sửa (${where}).`, 'fail');
       const first = form.querySelector('[aria-invalid=true]');
       if (first) first.focus();
     } else if (r.status === 409) {
@@ -710,7 +721,7 @@
   });
 
   // ------------------------------------------------------------ start
-  fill(household);
+  fill(household || DATA.prefill || null);
   offerDraft();
   if (!household) {
     const hamlet = new URLSearchParams(location.search).get('hamlet');
