@@ -31,9 +31,10 @@ from tests.browser.crawl import Crawler, CrawlResult, Shared
 pytestmark = [pytest.mark.browser, needs_chromium]
 
 YEARS = (2024, 2025)
-PERSONS = 300  # six communes of about 50 people each: every page has content
+PERSONS = 200  # four communes of about 50 people each: every page has content
 COVERAGE: dict[int, list[CrawlResult]] = {}
 PARALLEL = 3  # accounts walked at once (one browser, one context each)
+RENDERED: set[str] = set()
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +98,7 @@ async def _walk(
 async def test_crawl_every_demo_account(
     year: int, demo_accounts: dict[int, list[dict[str, Any]]], live_server: str, chromium: Any
 ) -> None:
-    rendered: set[str] = set()  # route shapes already rendered in Chromium (JS checked)
+    rendered = RENDERED  # route shapes already rendered in Chromium (JS checked), both years
     shared = Shared()
     gate = asyncio.Semaphore(PARALLEL)
 
