@@ -157,6 +157,19 @@ async def test_error_pages_are_vietnamese_inside_the_layout(client, seeded) -> N
         assert page.status_code == status, url
         assert "Đăng xuất" in page.text and 'class="mainnav"' in page.text, url
         assert not ENGLISH.search(page.text), (url, ENGLISH.search(page.text))
+    # A 500 too: Vietnamese, in the layout, nothing of the exception shown.
+    import pcgd.web.controllers as web
+
+    async def broken(*_: object) -> None:
+        raise RuntimeError("boom: internal details")
+
+    original, web.home_context = web.home_context, broken
+    try:
+        page = await client.get("/", headers=HTML)
+    finally:
+        web.home_context = original
+    assert page.status_code == 500 and "Đăng xuất" in page.text and "Lỗi hệ thống" in page.text
+    assert "boom" not in page.text and not ENGLISH.search(page.text)
     api = await client.get(f"/api/units/{OLD_COMMUNE}/evaluation?year={NEW}")
     assert api.status_code == 404 and not ENGLISH.search(api.json()["detail"])
     assert (await client.get("/favicon.ico")).headers["content-type"] == "image/x-icon"

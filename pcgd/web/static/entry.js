@@ -42,8 +42,10 @@
     try { json = await r.json(); } catch (_) { json = null; }
     return { status: r.status, json };
   }
+  // 1.234,5 as pcgd.common.vn writes it (vi-VN: "." groups thousands, "," starts decimals).
   const vnNumber = (x, d) => (x === null || x === undefined) ? '—'
-    : (d === undefined ? String(x) : Number(x).toFixed(d)).replace('.', ',');
+    : Number(x).toLocaleString('vi-VN', d === undefined ? { maximumFractionDigits: 2 }
+      : { minimumFractionDigits: d, maximumFractionDigits: d });
   const timeNow = () => new Date().toLocaleTimeString('vi-VN');
 
   // ---------------------------------------------------------------- indicators
@@ -73,14 +75,15 @@
       for (const [id, entries] of byId) {
         const c = pickCriterion(entries, target);
         const key = c.numerator + '/' + c.denominator;
+        const shown = vnNumber(c.numerator, 0) + '/' + vnNumber(c.denominator, 0);
         figures[id] = key;
         const changed = lastFigures && lastFigures[id] !== undefined && lastFigures[id] !== key;
         rows.push(h('li', { 'data-criterion': id, 'data-numerator': c.numerator,
           'data-denominator': c.denominator, class: 'crit' + (changed ? ' changed' : ''),
-          title: changed ? 'Vừa thay đổi (trước: ' + lastFigures[id] + ')' : null },
+          title: changed ? 'Vừa thay đổi (trước: ' + lastFigures[id].split('/').map(x => vnNumber(Number(x), 0)).join('/') + ')' : null },
           h('span', { class: 'crit-label' }, labels.criteria[id] || id),
           h('span', { class: 'crit-figures' },
-            h('span', { class: 'num' }, key),
+            h('span', { class: 'num' }, shown),
             h('span', { class: 'rate' }, c.rate === null ? '—' : vnNumber(c.rate, 1) + '%'),
             h('span', { class: 'mark ' + (c.passed ? 'pass' : 'fail'), title: 'Ngưỡng mức ' + c.level },
               (c.passed ? '✓ ' : '✗ ') + '≥' + vnNumber(c.threshold) + '%'))));
