@@ -329,7 +329,8 @@ class BoardPages(Controller):
                 "trail": await _trail(user, commune),
                 "kind_vi": KIND_VI,
                 "criterion": criterion,
-                "label": rows[0]["label"] if rows else criterion,
+                "label": rows[0]["label"] if rows else next(
+                    (c.label_vi for c in book.criterion(criterion)), "Tiêu chí phổ cập"),
                 "band": band_text(tuple(found["band"])),
                 "rows": rows,
                 "people": people,

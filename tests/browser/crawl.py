@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -99,6 +102,7 @@ class CrawlResult:
     downloads: dict[str, int] = field(default_factory=dict)
     actions: dict[str, str] = field(default_factory=dict)  # action → the URL it was done on
     problems: list[str] = field(default_factory=list)
+    seconds: Counter[str] = field(default_factory=Counter)  # wall time per kind of step
 
     @property
     def failures(self) -> list[str]:
@@ -135,10 +139,12 @@ def text_problems(text: str) -> list[str]:
 
 @dataclass
 class Shared:
-    """What the walks of all accounts share: formats downloaded, one save at a time."""
+    """What the walks of all accounts share: formats downloaded, one save at a time, the roles
+    that already saved a household unchanged."""
 
     downloads: set[str] = field(default_factory=set)
     save_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    saved_by: set[str] = field(default_factory=set)
 
 
 class Crawler:
@@ -158,6 +164,7 @@ class Crawler:
         self.context: Any = None
         self.page: Any = None
         self._errors: list[str] = []
+        self._landed: int | None = None  # status of the page the login form led to
 
     async def __aenter__(self) -> Crawler:
         self.context = await self.browser.new_context(locale="vi-VN")
@@ -183,8 +190,20 @@ class Crawler:
 
     # --- steps ----------------------------------------------------------------------------------
 
+    @contextmanager
+    def _clock(self, kind: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.result.seconds[kind] += time.perf_counter() - start
+
     async def login(self) -> None:
         """Open `/` with no query string, land on the login form, log in, come back to `/`."""
+        with self._clock("login"):
+            await self._login()
+
+    async def _login(self) -> None:
         page = self.page
         await page.goto(self.base + "/")
         if "/login" not in page.url:
@@ -192,8 +211,10 @@ class Crawler:
             await page.goto(self.base + "/login")
         await page.fill("input[name=username]", self.account["username"])
         await page.fill("input[name=password]", self.account["password"])
-        async with page.expect_navigation():
+        async with page.expect_navigation() as navigation:
             await page.click("button[type=submit]")
+        response = await navigation.value
+        self._landed = response.status if response else 0
         if page_url(page.url) != self.base + "/":
             self.result.problems.append(f"after login: {page.url}, not /")
         self.result.problems += [f"login: {e}" for e in self._errors]
@@ -211,10 +232,17 @@ class Crawler:
         return visit
 
     async def _render(self, url: str, level: int, source: str) -> Visit:
+        with self._clock("render"):
+            return await self._render_page(url, level, source)
+
+    async def _render_page(self, url: str, level: int, source: str) -> Visit:
         self._errors = []
         try:
-            response = await self.page.goto(url, wait_until="load")
-            status = response.status if response else 0
+            if page_url(self.page.url) == url and self._landed is not None:
+                status, self._landed = self._landed, None  # already here (after the login)
+            else:
+                response = await self.page.goto(url, wait_until="load")
+                status = response.status if response else 0
             final = page_url(self.page.url)
             self.seen.add(final)
             found = await self.page.evaluate(_PAGE_JS)
@@ -226,6 +254,10 @@ class Crawler:
         return visit
 
     async def _fetch(self, url: str, level: int, source: str) -> Visit:
+        with self._clock("fetch"):
+            return await self._fetch_page(url, level, source)
+
+    async def _fetch_page(self, url: str, level: int, source: str) -> Visit:
         answer = await self.context.request.get(url, headers={"accept": "text/html"})
         body = await answer.text()
         final = page_url(answer.url)
@@ -252,7 +284,8 @@ class Crawler:
         if url in self.result.downloads or (key in self.downloaded_shapes and not always):
             return
         self.downloaded_shapes.add(key)
-        answer = await self.context.request.get(url)
+        with self._clock("download"):
+            answer = await self.context.request.get(url)
         self.result.downloads[url] = answer.status
         ctype = answer.headers.get("content-type", "")
         if answer.status != 200 or "text/html" in ctype:
@@ -323,7 +356,8 @@ class Crawler:
         One save at a time across accounts: two accounts saving the same household at once
         would (rightly) get a 409."""
         async with self.save_lock:
-            await self._save_unchanged(url)
+            with self._clock("save"):
+                await self._save_unchanged(url)
 
     async def _save_unchanged(self, url: str) -> None:
         self._errors = []
