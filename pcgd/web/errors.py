@@ -56,14 +56,19 @@ def _vi(text: str, status: int) -> str:
     return STATUS_VI.get(status, f"Không thực hiện được yêu cầu (mã {status}).")
 
 
+_AT = re.compile(r"at `(\$[^`]*)`")
+
+
 def _field_vi(message: str) -> str:
     if not message or not message.isascii():
         return message
+    at = _AT.search(message)
+    where = f" (ở {at.group(1)})" if at else ""
     for pattern, text in _FIELD_VI:
         m = pattern.search(message)
         if m:
-            return text.format(*m.groups())
-    return "giá trị không hợp lệ"
+            return text.format(*m.groups()) + where
+    return "giá trị không hợp lệ" + where
 
 
 def _wants_html(request: Request[Any, Any, Any]) -> bool:
