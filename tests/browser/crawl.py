@@ -43,7 +43,7 @@ _PAGE_JS = """() => {
   b.querySelectorAll('code, script, style, template, [hidden]').forEach(e => e.remove());
   return {text: b.innerText, links: Array.from(document.querySelectorAll('a[href]')).map(a => ({
     href: a.href, raw: a.getAttribute('href'), download: a.hasAttribute('download'),
-    nav: !!a.closest('header')}))};
+    nav: !!a.closest('header'), empty: a.hasAttribute('data-empty')}))};
 }"""
 
 
@@ -69,7 +69,8 @@ class _Page(HTMLParser):
         if tag == "a" and values.get("href"):
             raw = values["href"] or ""
             self.links.append({"href": urljoin(self.base, raw), "raw": raw,
-                               "download": "download" in values, "nav": header})
+                               "download": "download" in values, "nav": header,
+                               "empty": "data-empty" in values})
         if tag not in self._VOID:
             self._stack.append((tag, hidden, header))
 
@@ -385,18 +386,33 @@ class Crawler:
                  and v.status == 200]
         return sorted(found, key=lambda u: len(urlsplit(u).path))  # short codes: areas
 
-    async def reach(self, steps: list[str]) -> str | None:
-        """Follow links page by page: the first link matching each pattern in turn."""
-        current = self.first_seen(steps[0])
-        for pattern in steps[1:]:
-            if current is None:
-                return None
-            if current not in self.links:
-                await self.visit(current, 3, "action")
-            rx = re.compile(pattern)
-            current = next((t for t, _ in self.outgoing(current) if rx.search(urlsplit(t).path)),
-                           None)
-        return current
+    def all_seen(self, pattern: str) -> list[str]:
+        """Every visited page, then every link on a visited page, whose path matches."""
+        rx = re.compile(pattern)
+        out = [v.final or v.url for v in self.result.visits
+               if v.status == 200 and rx.search(urlsplit(v.final or v.url).path)]
+        for url in list(self.links):
+            empty = {page_url(link["href"]) for link in self.links[url] if link.get("empty")}
+            out += [t for t, _ in self.outgoing(url)
+                    if rx.search(urlsplit(t).path) and t not in empty]  # units without data
+        return list(dict.fromkeys(out))
+
+    async def reach(self, steps: list[str], tries: int = 4) -> str | None:
+        """Follow links page by page (the first link matching each pattern in turn), trying a
+        few starting points: a lower unit may have no households yet."""
+        for start in self.all_seen(steps[0])[:tries]:
+            current: str | None = start
+            for pattern in steps[1:]:
+                if current is None:
+                    break
+                if current not in self.links:
+                    await self.visit(current, 3, "action")
+                rx = re.compile(pattern)
+                current = next(
+                    (t for t, _ in self.outgoing(current) if rx.search(urlsplit(t).path)), None)
+            if current is not None:
+                return current
+        return None
 
     async def drill_down(self) -> None:
         """From an area's board, open its first lower unit's board by clicking its name."""

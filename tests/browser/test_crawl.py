@@ -82,8 +82,11 @@ async def _walk(
             for n, link in enumerate(files):  # the first (for people) always, others once
                 await c.download(link, found["export"], always=n == 0)
                 c.result.actions["export file"] = files[0]
-        household = c.first_seen(r"^/households/\d+$") or await c.reach(
-            [r"^/units/\d{5}/board$", r"^/communes/\d{5}/households$", r"^/households/\d+$"])
+        to_household = [r"^/communes/\d{5}/households$", r"^/households/\d+$"]
+        household = (c.first_seen(r"^/households/\d+$")
+                     or await c.reach([r"^/units/\d{5}/board$", *to_household])
+                     or await c.reach([r"^/units/\d{3}/board$", r"^/units/\d{5}/board$",
+                                       *to_household]))
         if household:
             c.result.actions["household"] = household
             if account["role"] not in shared.saved_by:  # one save per role and year is enough
