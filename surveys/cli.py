@@ -52,6 +52,11 @@ def import_roll(
         Path | None,
         typer.Option(help="write a copy (.xlsx) with bad cells marked when there are issues"),
     ] = None,
+    overwrite_newer: Annotated[
+        bool,
+        typer.Option("--overwrite-newer",
+                     help="write households changed since the file was exported (conflicts)"),
+    ] = False,
     json_out: Json = False,
 ) -> None:
     """Import a commune's household roll: all or nothing, re-import changes only what changed."""
@@ -68,7 +73,7 @@ def import_roll(
             bar.update(task, advance=1, description="ghi dữ liệu")
             report = await importer.import_roll(
                 file, file.name, commune=target, year=year, dry_run=dry_run, confirm=confirm,
-                loaded=loaded,
+                loaded=loaded, overwrite_newer=overwrite_newer,
             )
             bar.advance(task)
         return report
@@ -84,6 +89,11 @@ def import_roll(
         c = report.changes
         if report.errors:
             typer.echo(f"{len(report.errors)} lỗi: không ghi gì", err=True)
+            if report.conflicts and not overwrite_newer:
+                typer.echo(
+                    f"{len(report.conflicts)} hộ đã được sửa sau khi xuất tệp: xuất lại, hoặc"
+                    " dùng --overwrite-newer để ghi đè", err=True,
+                )
         elif not report.written:
             typer.echo(
                 f"chạy thử: {report.households} hộ, {report.persons} người hợp lệ; chưa ghi",

@@ -2,17 +2,46 @@
 
 from __future__ import annotations
 
-from datetime import date
+from typing import Any
 
 from litestar import Controller, Response, delete, get, post, put
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException
+from litestar.handlers.base import BaseRouteHandler
 from litestar.status_codes import HTTP_201_CREATED
 
 from pcgd.accounts.scope import require_unit
 from pcgd.accounts.service import CurrentUser
+from pcgd.accounts.years import default_year
+from pcgd.errors import ValidationFailed
 from pcgd.units import service as units
-from pcgd.web.security import login_required
+from pcgd.web.security import load_user, login_required
 from surveys import service
 from surveys.schemas import HouseholdIn, HouseholdOut, HouseholdSummary
+
+READ_ONLY_LABELS = {"id": "Mã hộ (id)", "commune": "Mã xã", "year": "Năm điều tra"}
+
+
+def check_read_only(data: HouseholdIn, expected: dict[str, object]) -> None:
+    """A client may send back what GET gave; the read-only fields must name this household."""
+    errors = [
+        {"row": -1, "field": name,
+         "message": f"{READ_ONLY_LABELS[name]}: “{got}” không khớp với hộ này ({want})"}
+        for name, want in expected.items()
+        if (got := getattr(data, name)) is not None and got != want
+    ]
+    if errors:
+        raise ValidationFailed("dữ liệu không khớp với hộ đang sửa", errors)
+
+
+async def household_in_scope(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """403 outside the user's units before the body is even read (guards run first)."""
+    user = await load_user(connection)
+    if user is None:
+        raise NotAuthorizedException("chưa đăng nhập")
+    await service.scoped_household(user, int(connection.path_params["household_id"]))
 
 
 class CommuneHouseholdApi(Controller):
@@ -32,7 +61,7 @@ class CommuneHouseholdApi(Controller):
         offset: int = 0,
     ) -> list[HouseholdSummary]:
         """Households of a commune for a survey year; `q` ignores case and diacritics."""
-        year = year or date.today().year
+        year = await default_year(user, year, code, "commune")
         commune = await units.resolve(code, year, kind="commune")
         scope = await require_unit(user, commune, year)
         return await service.list_households(
@@ -44,9 +73,10 @@ class CommuneHouseholdApi(Controller):
         self, user: CurrentUser, code: str, data: HouseholdIn, year: int | None = None
     ) -> HouseholdOut:
         """Create a household with its members (422 with field errors when invalid)."""
-        year = year or date.today().year
+        year = await default_year(user, year, code, "commune")
         commune = await units.resolve(code, year, kind="commune")
         scope = await require_unit(user, commune, year)
+        check_read_only(data, {"commune": commune.code, "year": year})
         return await service.create_household(user, scope, commune, year, data)
 
 
@@ -61,12 +91,18 @@ class HouseholdApi(Controller):
         scope, _ = await service.scoped_household(user, household_id)
         return await service.view_household(user, scope, household_id)
 
-    @put("/")
+    @put("/", guards=[household_in_scope])
     async def update_household(
         self, user: CurrentUser, household_id: int, data: HouseholdIn
     ) -> HouseholdOut:
-        """Save with the `version` read: 409 if someone saved in between, 423 if locked."""
-        scope, _ = await service.scoped_household(user, household_id)
+        """Save with the `version` read: 409 if someone saved in between, 423 if locked.
+
+        Takes the object GET returned: read-only fields are ignored or must match (422).
+        """
+        scope, year = await service.scoped_household(user, household_id)
+        commune_id, _ = await service.household_commune(household_id)
+        commune = await units.get(commune_id)
+        check_read_only(data, {"id": household_id, "commune": commune.code, "year": year})
         return await service.update_household(user, scope, household_id, data)
 
     @delete("/", status_code=200)

@@ -194,6 +194,38 @@ async def personal_ids_elsewhere(
     return {r["personal_id"]: r["household_code"] for r in rows}
 
 
+async def household_code_taken(
+    commune_id: int, year: int, code: str, exclude_household: int | None
+) -> bool:
+    """Whether another household of the commune already uses this form number this year."""
+    if not code.strip():
+        return False
+    return bool(await db.pool().fetchval(
+        "SELECT EXISTS (SELECT 1 FROM household WHERE commune = $1 AND year = $2"
+        " AND household_code = $3 AND ($4::int IS NULL OR id <> $4))",
+        commune_id, year, code.strip(), exclude_household,
+    ))
+
+
+async def learner_as_member(learner_id: int, commune_id: int, year: int) -> dict[str, Any] | None:
+    """A learner living in the commune (school list) as a new household member for the form."""
+    row = await db.pool().fetchrow(
+        "SELECT l.full_name, l.birth_date, l.sex, coalesce(l.personal_id, '') AS personal_id,"
+        " CASE WHEN l.level = 'GDTX' THEN CASE WHEN l.grade IN ('6','7','8','9')"
+        " THEN 'GDTX_THCS' ELSE 'GDTX_THPT' END ELSE l.level END AS enrolled_level,"
+        " l.grade AS enrolled_grade, s.code AS school_code"
+        " FROM learner l JOIN school s ON s.id = l.school"
+        " WHERE l.id = $1 AND l.home_commune = $2 AND l.year = $3",
+        learner_id, commune_id, year,
+    )
+    if row is None:
+        return None
+    member = dict(row)
+    member["birth_date"] = row["birth_date"].isoformat() if row["birth_date"] else ""
+    member["confirmed"] = True
+    return member
+
+
 # --- problems of stored households --------------------------------------------------------------
 
 _ROLL_SQL = """
@@ -227,7 +259,7 @@ def _text(value: object) -> str:
 
 
 def _member(r: Mapping[str, Any]) -> dict[str, str]:
-    values = {name: _text(r[name]) for name in COLUMN_NAMES}
+    values = {name: _text(r.get(name)) for name in COLUMN_NAMES}
     values["birth_date"] = format_date(r["birth_date"], r["birth_year"])
     values["movement_date"] = format_date(r["movement_date"])
     return values

@@ -6,7 +6,9 @@ order they were first stored (their ids follow file order), members in their sto
 
 Formats (`FORMATS`): `roll` (.csv or .xlsx, "pcgd roll v1", exact round trip) and
 `mau_nhap_lieu` (.xlsx, the national entry workbook; it cannot hold every roll field, e.g. the
-mother's name, so its round trip is not exact).
+mother's name, so its round trip is not exact) and `roll_vi` (.xlsx, the roll for people:
+Vietnamese headers and values, real dates; imports back unchanged). Every format carries each
+household's stored version, so a later import can tell which households changed since.
 """
 
 from __future__ import annotations
@@ -21,10 +23,16 @@ import asyncpg
 
 from pcgd import db
 from pcgd.errors import UserError
-from surveys.roll import RollHousehold, RollPerson, write_mau_nhap_lieu, write_roll
+from surveys.roll import (
+    RollHousehold,
+    RollPerson,
+    write_mau_nhap_lieu,
+    write_roll,
+    write_roll_vi,
+)
 from surveys.service import STATUS_FIELDS
 
-FORMATS = ("roll", "mau_nhap_lieu")
+FORMATS = ("roll", "mau_nhap_lieu", "roll_vi")
 
 _ROLL_SELECT = f"""
 SELECT h.id AS household_id, h.household_code, m.name AS hamlet, h.address, h.version,
@@ -68,7 +76,8 @@ class StoredHousehold:
 
     def roll(self) -> RollHousehold:
         return RollHousehold(
-            self.household_code, self.hamlet, self.address, [m.person for m in self.members]
+            self.household_code, self.hamlet, self.address, [m.person for m in self.members],
+            self.version,
         )
 
 
@@ -102,6 +111,7 @@ def _person(row: asyncpg.Record) -> RollPerson:
         xmc_stage_completed=row["xmc_stage_completed"],
         dropout_grade=row["dropout_grade"],
         dropout_year=row["dropout_year"],
+        household_version=row["version"],
     )
 
 
@@ -146,12 +156,12 @@ def output_format(path: str | Path, fmt: str | None) -> str:
     suffix = Path(path).suffix.lower()
     fmt = (fmt or "roll").strip().lower().replace("-", "_")
     if fmt not in FORMATS:
-        raise UserError(f"định dạng “{fmt}” không hỗ trợ (roll hoặc mau_nhap_lieu)")
+        raise UserError(f"định dạng “{fmt}” không hỗ trợ (roll, roll_vi hoặc mau_nhap_lieu)")
     if fmt == "roll" and suffix not in (".csv", ".xlsx"):
         raise UserError(f"{Path(path).name}: định dạng roll ghi ra .csv hoặc .xlsx")
-    if fmt == "mau_nhap_lieu" and suffix != ".xlsx":
+    if fmt in ("mau_nhap_lieu", "roll_vi") and suffix != ".xlsx":
         raise UserError(
-            f"{Path(path).name}: mẫu nhập liệu ghi ra .xlsx (không ghi được .xls kiểu cũ)"
+            f"{Path(path).name}: định dạng {fmt} ghi ra .xlsx (không ghi được .xls kiểu cũ)"
         )
     return fmt
 
@@ -159,6 +169,8 @@ def output_format(path: str | Path, fmt: str | None) -> str:
 def write_households(households: Sequence[RollHousehold], path: str | Path, fmt: str) -> None:
     if fmt == "mau_nhap_lieu":
         write_mau_nhap_lieu(households, path)
+    elif fmt == "roll_vi":
+        write_roll_vi(households, path)
     else:
         write_roll(households, path)
 

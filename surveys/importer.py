@@ -50,6 +50,7 @@ from pcgd.accounts.scope import Scope, scope_for
 from pcgd.accounts.service import CurrentUser
 from pcgd.audit import service as audit
 from pcgd.common.uploads import MAX_ISSUES, more_issues_text
+from pcgd.common.vn import fmt_date
 from pcgd.errors import UserError
 from pcgd.units import service as units
 from surveys import movers
@@ -115,6 +116,7 @@ class ImportReport:
     loaded: LoadedRoll | None = None  # for the annotated copy
     omitted_errors: int = 0  # beyond MAX_ISSUES: counted only ("và N lỗi khác")
     omitted_warnings: int = 0
+    conflicts: list[dict[str, Any]] = field(default_factory=list)  # changed since the export
 
     @property
     def ok(self) -> bool:
@@ -131,6 +133,7 @@ class ImportReport:
             "dry_run": self.dry_run,
             "written": self.written,
             "changes": asdict(self.changes),
+            "conflicts": self.conflicts,
         }
 
 
@@ -450,6 +453,47 @@ async def _counted_elsewhere(
     ]
 
 
+async def newer_conflicts(
+    conn: asyncpg.Connection, households: Sequence[RollHousehold],
+    stored: Sequence[StoredHousehold], plan: _Plan,
+) -> list[dict[str, Any]]:
+    """Households the file would change that were saved after the file was exported."""
+    by_code = {h.household_code: h for h in stored}
+    found = []
+    for h in households:
+        old = by_code.get(h.household_code)
+        if (old is not None and h.version is not None and old.version > h.version
+                and old.id in plan.household_updates):
+            found.append({"row": h.members[0].source_row, "household_code": h.household_code,
+                          "household_id": old.id, "file_version": h.version,
+                          "current_version": old.version})
+    if found:
+        rows = await conn.fetch(
+            "SELECT DISTINCT ON (entity_id) entity_id, username, at FROM audit_entry"
+            " WHERE entity = 'household' AND entity_id = ANY($1::text[])"
+            " ORDER BY entity_id, at DESC, id DESC",
+            [str(c["household_id"]) for c in found],
+        )
+        last = {r["entity_id"]: r for r in rows}
+        for c in found:
+            entry = last.get(str(c["household_id"]))
+            c["changed_by"] = entry["username"] if entry else ""
+            c["changed_at"] = entry["at"].isoformat() if entry else None
+            c["changed_at_text"] = fmt_date(entry["at"]) if entry else ""
+    return found
+
+
+def conflict_issue(c: dict[str, Any]) -> Issue:
+    who = f" bởi {c['changed_by']}" if c.get("changed_by") else ""
+    when = f" lúc {c['changed_at_text']}" if c.get("changed_at_text") else ""
+    return Issue(
+        c["row"], "household_version",
+        f"Phiên bản hộ: hộ {c['household_code']} đã được sửa{who}{when} sau khi xuất tệp"
+        f" (tệp: phiên bản {c['file_version']}, hiện tại: phiên bản {c['current_version']});"
+        " nhập tệp sẽ ghi đè thay đổi đó. Xuất lại danh sách, hoặc chọn ghi đè",
+    )
+
+
 # --- the import ----------------------------------------------------------------------------------
 
 
@@ -463,10 +507,14 @@ async def import_roll(
     dry_run: bool = False,
     confirm: bool = False,
     loaded: LoadedRoll | None = None,
+    overwrite_newer: bool = False,
 ) -> ImportReport:
     """Validate and (unless `dry_run` or any error) write the file; see the module docstring.
 
     The caller checks the user's scope. `loaded` skips reading when the caller already parsed.
+    A household the file would change although it was saved since the file was exported (its
+    stored version is above the file's `household_version`) is a conflict: reported, and
+    nothing is written unless `overwrite_newer`.
     """
     if commune.kind != "commune":
         raise UserError(f"{commune.code} là {commune.kind}: chỉ nhập danh sách hộ theo xã")
@@ -497,6 +545,9 @@ async def import_roll(
                 )
             stored = await stored_households(conn, commune.id, year, codes) if codes else []
             plan = _plan(result.households, stored, confirm=confirm)
+            report.conflicts = await newer_conflicts(conn, result.households, stored, plan)
+            if not overwrite_newer:
+                report.errors += [conflict_issue(c) for c in report.conflicts]
             report.errors += await _counted_elsewhere(
                 conn, plan, year, [h.id for h in stored],
                 await scope_for(user, year) if user is not None else None,

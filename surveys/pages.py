@@ -9,7 +9,6 @@ Every page checks the user's scope before reading anything.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import msgspec
@@ -18,6 +17,8 @@ from litestar.response import Template
 
 from pcgd.accounts.scope import require_unit
 from pcgd.accounts.service import CurrentUser
+from pcgd.accounts.years import default_year
+from pcgd.errors import NotFound
 from pcgd.standards import load_rules
 from pcgd.units import service as units
 from pcgd.web.security import login_required
@@ -121,10 +122,6 @@ def to_json(value: Any) -> str:
     return msgspec.json.encode(value).decode().replace("<", "\\u003c")
 
 
-def this_year() -> int:
-    return date.today().year
-
-
 async def _form_context(
     user: CurrentUser, commune: units.Unit, year: int, household: dict[str, Any] | None
 ) -> dict[str, Any]:
@@ -166,7 +163,7 @@ class EntryPages(Controller):
         offset: int = 0,
     ) -> Template:
         """The commune's households with search, filters, hamlets and live indicators."""
-        year = year or this_year()
+        year = await default_year(user, year, code, "commune")
         commune = await units.resolve(code, year, kind="commune")
         scope = await require_unit(user, commune, year)
         found = await queries.problems(commune.id, year, await service.known_schools())
@@ -194,16 +191,24 @@ class EntryPages(Controller):
 
     @get("/communes/{code:str}/households/new")
     async def new_household(
-        self, user: CurrentUser, code: str, year: int | None = None
+        self, user: CurrentUser, code: str, year: int | None = None, learner: int | None = None
     ) -> Template:
-        """A blank household form (saved with POST on the JSON API)."""
-        year = year or this_year()
+        """A blank household form (saved with POST on the JSON API); `learner` starts it with
+        a pupil the school list says lives in the commune (from the reconciliation page)."""
+        year = await default_year(user, year, code, "commune")
         commune = await units.resolve(code, year, kind="commune")
         await require_unit(user, commune, year)
-        return Template(
-            template_name="entry_form.html",
-            context=await _form_context(user, commune, year, None),
-        )
+        context = await _form_context(user, commune, year, None)
+        if learner is not None:
+            member = await queries.learner_as_member(learner, commune.id, year)
+            if member is None:
+                raise NotFound("không có học sinh này trong danh sách trường của xã")
+            data = msgspec.json.decode(context["data_json"])
+            data["prefill"] = {"household_code": "", "hamlet": "", "address": "",
+                               "members": [member]}
+            context["data_json"] = to_json(data)
+            context["prefilled"] = member["full_name"]
+        return Template(template_name="entry_form.html", context=context)
 
     @get("/households/{household_id:int}")
     async def edit_household(self, user: CurrentUser, household_id: int) -> Template:
@@ -233,7 +238,6 @@ class CheckOut(msgspec.Struct):
     warnings: list[FieldIssue]
 
 
-_NOT_ROLL = ("person_id", "confirmed")  # form fields that are not roll columns
 
 
 class EntryApi(Controller):
@@ -255,11 +259,11 @@ class EntryApi(Controller):
         `household` (the id being edited) keeps its own members out of the duplicate personal ID
         check against the commune's other households.
         """
-        year = year or this_year()
+        year = await default_year(user, year, code, "commune")
         commune = await units.resolve(code, year, kind="commune")
         await require_unit(user, commune, year)
         members = [
-            {k: v for k, v in msgspec.structs.asdict(m).items() if k not in _NOT_ROLL}
+            {k: v for k, v in msgspec.structs.asdict(m).items() if k not in service.NOT_ROLL}
             for m in data.members
         ]
         others = await queries.personal_ids_elsewhere(
@@ -277,7 +281,9 @@ class EntryApi(Controller):
         for issue in check.issues:
             item = FieldIssue(issue.row, issue.column, issue.message)
             (errors if issue.severity == "error" else warnings).append(item)
-        return CheckOut(ok=check.ok, errors=errors, warnings=warnings)
+        if await queries.household_code_taken(commune.id, year, data.household_code, household):
+            errors.append(FieldIssue(-1, "household_code", service.CODE_TAKEN))
+        return CheckOut(ok=not errors, errors=errors, warnings=warnings)
 
 
 HANDLERS: list[object] = [EntryPages, EntryApi]

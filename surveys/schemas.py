@@ -9,6 +9,7 @@ Scalar = str | int | None
 
 class MemberIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     person_id: int | None = None  # an existing person (from a GET); None creates a new one
+    person_year_id: int | None = None  # read-only (a GET's member): accepted and ignored
     full_name: str = ""
     birth_date: Scalar = ""  # YYYY-MM-DD, DD/MM/YYYY or YYYY
     sex: str = ""
@@ -37,11 +38,20 @@ class MemberIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class HouseholdIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """What POST and PUT take: the GET representation is accepted as it is (interfaces.md)."""
+
     household_code: str
     hamlet: str
     address: str = ""
     members: list[MemberIn]
     version: int | None = None  # required by PUT: the version the client read
+    # Read-only fields of the GET representation: `id`, `commune` and `year` must match the
+    # household (else 422); the head's `residence_type` and the `warnings` are ignored.
+    id: int | None = None
+    commune: str | None = None
+    year: int | None = None
+    residence_type: str | None = None
+    warnings: list[dict[str, object]] | None = None
 
 
 class MemberOut(msgspec.Struct, kw_only=True):

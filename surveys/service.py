@@ -61,10 +61,13 @@ async def check_unlocked(conn: asyncpg.Connection, commune_id: int, year: int) -
         raise Locked(f"phiếu điều tra năm {year} của xã đã khóa (survey locked)")
 
 
+NOT_ROLL = ("person_id", "person_year_id", "confirmed")  # member fields, not roll columns
+
+
 def validate(data: HouseholdIn, year: int, schools: frozenset[str]) -> tuple[RollHousehold, list]:
     """Apply the roll-format rules; raises ValidationFailed with per-field errors."""
     members = [
-        {k: v for k, v in msgspec_to_dict(m).items() if k not in ("person_id", "confirmed")}
+        {k: v for k, v in msgspec_to_dict(m).items() if k not in NOT_ROLL}
         for m in data.members
     ]
     check = parse_roll_rows(
@@ -231,11 +234,14 @@ def _members_json(household: RollHousehold, data: HouseholdIn) -> bytes:
     return msgspec.json.encode(members)
 
 
+CODE_TAKEN = "Số phiếu: đã có hộ khác trong xã dùng số này năm nay"
+
+
 def _unique_violation(exc: asyncpg.UniqueViolationError) -> ValidationFailed:
     if exc.constraint_name == "household_key":
         return ValidationFailed(
             "số phiếu đã tồn tại trong xã năm này",
-            [{"row": -1, "field": "household_code", "message": "Số phiếu: đã có hộ khác dùng"}],
+            [{"row": -1, "field": "household_code", "message": CODE_TAKEN}],
         )
     return ValidationFailed(
         "một người đã được tính ở hộ khác trong năm",

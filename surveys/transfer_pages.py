@@ -25,8 +25,10 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
 
+from pcgd.accounts import years
 from pcgd.accounts.scope import require_unit, scope_for
 from pcgd.accounts.service import CurrentUser
+from pcgd.accounts.years import default_year
 from pcgd.common.masking import mask_id
 from pcgd.common.uploads import MAX_UPLOAD_BYTES
 from pcgd.errors import Locked, NotFound, UserError
@@ -34,20 +36,27 @@ from pcgd.settings import get_settings
 from pcgd.units import service as units
 from pcgd.web.security import login_required
 from surveys import exporter, importer, movers, rollforward
+from surveys.roll.fields import LABELS
 
 MAX_UPLOAD = MAX_UPLOAD_BYTES  # pcgd.common.uploads: one definition of every limit
-DOWNLOADS = {  # name in the URL → (format, suffix, label)
-    "roll.csv": ("roll", ".csv", "Danh sách hộ (CSV, định dạng pcgd roll v1)"),
-    "roll.xlsx": ("roll", ".xlsx", "Danh sách hộ (Excel, định dạng pcgd roll v1)"),
-    "maunhaplieu.xlsx": ("mau_nhap_lieu", ".xlsx", "Mẫu nhập liệu của hệ thống quốc gia (Excel)"),
+DOWNLOADS = {  # name in the URL → (format, suffix, label, file name stem); the first is for people
+    "danh-sach-ho.xlsx": ("roll_vi", ".xlsx", "Danh sách hộ (Excel, tiêu đề tiếng Việt)",
+                          "danh-sach-ho"),
+    "roll.csv": ("roll", ".csv", "Tệp trao đổi dữ liệu (CSV, định dạng pcgd roll v1)", "pcgd-roll"),
+    "roll.xlsx": ("roll", ".xlsx", "Tệp trao đổi dữ liệu (Excel, định dạng pcgd roll v1)",
+                  "pcgd-roll"),
+    "maunhaplieu.xlsx": ("mau_nhap_lieu", ".xlsx", "Mẫu nhập liệu của hệ thống quốc gia (Excel)",
+                         "maunhaplieu"),
 }
 KIND_VI = {"counted_twice": "Được tính ở hai nơi", "unlinked_move": "Chuyển đi chưa liên kết"}
 MATCH_VI = {"personal_id": "cùng số định danh", "name": "cùng họ tên, ngày sinh, tên cha/mẹ"}
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
-def _year(year: int | None) -> int:
-    return units.check_year(year or date.today().year)
+async def _year(
+    user: CurrentUser, year: int | None, code: str | None = None, kind: str | None = None
+) -> int:
+    return await default_year(user, year, code, kind)
 
 
 def uploads_dir() -> Path:
@@ -72,6 +81,7 @@ class UploadForm:
     file: UploadFile | None = None
     dry_run: str = ""
     confirm: str = ""
+    overwrite_newer: str = ""
 
 
 def _store_annotated(report: importer.ImportReport, user: CurrentUser, commune: units.Unit,
@@ -133,6 +143,7 @@ def _import_view(report: importer.ImportReport, token: str | None) -> dict[str, 
     return {
         **report.to_json(),
         "annotated_url": f"/imports/{token}.xlsx" if token else None,
+        "labels": LABELS,  # the page shows "Họ và tên", not full_name
     }
 
 
@@ -143,7 +154,7 @@ class TransferPages(Controller):
     @get("/communes/{code:str}/import")
     async def import_page(self, user: CurrentUser, code: str, year: int | None = None
                           ) -> Template:
-        year = _year(year)
+        year = await _year(user, year, code, "commune")
         commune = await _commune(user, code, year)
         return Template(
             template_name="import.html",
@@ -162,7 +173,7 @@ class TransferPages(Controller):
         dry_run: bool = False,
     ) -> Response[Any] | Template:
         """Upload a roll file: JSON for the page's script, the page itself without script."""
-        year = _year(year)
+        year = await _year(user, year, code, "commune")
         commune = await _commune(user, code, year)
         dry = dry_run or bool(data.dry_run)
         result, error, status = None, None, 200
@@ -175,7 +186,7 @@ class TransferPages(Controller):
                 raise UserError(f"tệp quá lớn (tối đa {MAX_UPLOAD // (1024 * 1024)} MB)")
             report = await importer.import_roll(
                 content, upload.filename, commune=commune, year=year, user=user, dry_run=dry,
-                confirm=bool(data.confirm),
+                confirm=bool(data.confirm), overwrite_newer=bool(data.overwrite_newer),
             )
             token = await asyncio.to_thread(
                 _store_annotated, report, user, commune, year, upload.filename
@@ -214,7 +225,7 @@ class TransferPages(Controller):
     @get("/communes/{code:str}/export")
     async def export_page(self, user: CurrentUser, code: str, year: int | None = None
                           ) -> Template:
-        year = _year(year)
+        year = await _year(user, year, code, "commune")
         commune = await _commune(user, code, year)
         return Template(
             template_name="export.html",
@@ -225,13 +236,12 @@ class TransferPages(Controller):
     async def export_file(self, user: CurrentUser, code: str, name: str,
                           year: int | None = None) -> Response[bytes]:
         """Download the commune's roll (roll.csv, roll.xlsx or maunhaplieu.xlsx)."""
-        year = _year(year)
+        year = await _year(user, year, code, "commune")
         commune = await _commune(user, code, year)
         if name not in DOWNLOADS:
             raise NotFound(f"không có định dạng {name}")
-        fmt, suffix, _ = DOWNLOADS[name]
+        fmt, suffix, _, stem = DOWNLOADS[name]
         content = await exporter.export_bytes(commune.id, year, suffix, fmt)
-        stem = "maunhaplieu" if fmt == "mau_nhap_lieu" else "danh-sach-ho"
         return _download(content, f"{stem}-{commune.code}-{year}{suffix}")
 
     # --- roll-forward ----------------------------------------------------------------------------
@@ -240,7 +250,7 @@ class TransferPages(Controller):
     async def rollforward_page(self, user: CurrentUser, code: str, year: int | None = None
                                ) -> Template:
         """`year` is the year to carry from; shows what is left to check in the next year."""
-        from_year = _year(year or date.today().year - 1)
+        from_year = await _year(user, year, code)
         unit = await units.resolve(code, from_year)
         await require_unit(user, unit, from_year)
         checks = await _next_year_checks(unit, from_year)
@@ -257,7 +267,7 @@ class TransferPages(Controller):
         code: str,
         data: Annotated[RollForwardForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
     ) -> Template:
-        from_year = _year(data.from_year)
+        from_year = units.check_year(data.from_year)
         unit = await units.resolve(code, from_year)
         await require_unit(user, unit, from_year)
         result, error, checks = None, None, None
@@ -268,6 +278,7 @@ class TransferPages(Controller):
             )
             result = done.to_json()
             checks = result["checks"]
+            years.forget()  # a new year has data: menus and defaults move to it
         except UserError as exc:
             error = str(exc)
             checks = await _next_year_checks(unit, from_year)
@@ -321,7 +332,7 @@ class TransferPages(Controller):
     @get("/provinces/{code:str}/duplicates")
     async def duplicates_page(self, user: CurrentUser, code: str, year: int | None = None,
                               done: str = "") -> Template:
-        year = _year(year)
+        year = await _year(user, year, code, "province")
         province = await units.resolve(code, year, kind="province")
         await require_unit(user, province, year)
         pairs = masked_pairs(await movers.find_duplicates(province, year))
@@ -338,7 +349,7 @@ class TransferPages(Controller):
         code: str,
         data: Annotated[MergeForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
     ) -> Redirect:
-        year = _year(data.year)
+        year = units.check_year(data.year)
         province = await units.resolve(code, year, kind="province")
         scope = await require_unit(user, province, year)
         result = await movers.merge(user, scope, data.keep, data.other, reason=data.reason)
@@ -435,7 +446,7 @@ class MoversApi(Controller):
     async def duplicates(self, user: CurrentUser, code: str, year: int | None = None
                          ) -> list[dict[str, Any]]:
         """Candidate duplicate pairs of a province (same as `pcgd duplicates --json`)."""
-        year = _year(year)
+        year = await _year(user, year, code, "province")
         province = await units.resolve(code, year, kind="province")
         await require_unit(user, province, year)
         return masked_pairs(await movers.find_duplicates(province, year))

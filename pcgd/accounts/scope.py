@@ -12,9 +12,11 @@ from dataclasses import dataclass
 
 from pcgd import db
 from pcgd.accounts.service import CurrentUser
-from pcgd.errors import Forbidden
+from pcgd.errors import Forbidden, NotFound
 from pcgd.ops import caches
 from pcgd.units import service as units
+
+OUTSIDE = "Đơn vị này nằm ngoài phạm vi của tài khoản."
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,11 +29,17 @@ class Scope:
 
     def check(self, commune_id: int) -> None:
         if not self.allows(commune_id):
-            raise Forbidden("đơn vị này nằm ngoài phạm vi của tài khoản (outside your units)")
+            raise Forbidden(OUTSIDE)
 
     def sql(self, column: str, arg: int) -> str:
-        """A WHERE fragment; pass `self.param()` as query argument number `arg`."""
-        return "TRUE" if self.commune_ids is None else f"{column} = ANY(${arg}::int[])"
+        """A WHERE fragment; pass `self.param()` as query argument number `arg`.
+
+        Both forms use the argument, so a caller passes it whatever the role (an admin's
+        NULL makes the fragment true); the texts differ, so each gets its own plan.
+        """
+        if self.commune_ids is None:
+            return f"${arg}::int[] IS NULL"
+        return f"{column} = ANY(${arg}::int[])"
 
     def param(self) -> list[int] | None:
         return None if self.commune_ids is None else sorted(self.commune_ids)
@@ -55,8 +63,9 @@ async def scope_for(user: CurrentUser, year: int) -> Scope:
 
 def forget(user_id: int | None = None) -> None:
     """Drop cached scopes (after a change of units or accounts)."""
-    for key in [k for k in _cache if user_id is None or k[0] == user_id]:
-        _cache.pop(key, None)
+    for cache in (_cache, _open):
+        for key in [k for k in cache if user_id is None or k[0] == user_id]:
+            cache.pop(key, None)
 
 
 async def _communes_of(user: CurrentUser, year: int) -> frozenset[int]:
@@ -97,5 +106,64 @@ async def require_unit(user: CurrentUser, unit: units.Unit, year: int) -> Scope:
         return scope
     communes = await units.communes_under(unit, year)
     if not communes or not all(scope.allows(c.id) for c in communes):
-        raise Forbidden("đơn vị này nằm ngoài phạm vi của tài khoản (outside your units)")
+        raise Forbidden(OUTSIDE)
     return scope
+
+
+_open: dict[tuple[int, int], tuple[float, list[units.Unit]]] = {}
+
+
+async def open_units(user: CurrentUser, year: int) -> list[units.Unit]:
+    """The largest units the user may open in the year, for links (home, menu).
+
+    Their own unit when it exists in that year's tree; otherwise what the succession gives them:
+    a whole province or district when every commune of it is theirs, else single communes.
+    Admins: every province.
+    """
+    key = (user.id, year)
+    hit = _open.get(key)
+    now = time.monotonic()
+    if hit and now - hit[0] < _TTL:
+        return hit[1]
+    if user.is_admin:
+        found = await units.list_units(year, kind="province")
+    elif user.unit_id is None:
+        found = []
+    else:
+        found = await _covering_units(user, year)
+    _open[key] = (now, found)
+    return found
+
+
+async def _covering_units(user: CurrentUser, year: int) -> list[units.Unit]:
+    own = await units.get(user.unit_id) if user.unit_id else None
+    if own is not None:
+        try:
+            if (await units.resolve(own.code, year, own.kind)).id == own.id:
+                return [own]
+        except NotFound:
+            pass
+    mine = (await scope_for(user, year)).commune_ids or frozenset()
+    if not mine:
+        return []
+    rows = await db.pool().fetch(
+        "SELECT DISTINCT coalesce(CASE WHEN p.kind = 'province' THEN p.id END, p.parent) AS id"
+        " FROM admin_unit u JOIN admin_unit p ON p.id = u.parent WHERE u.id = ANY($1::int[])",
+        sorted(mine),
+    )
+    found: list[units.Unit] = []
+    for row in rows:
+        province = await units.get(row["id"])
+        communes = await units.communes_under(province, year)
+        if all(c.id in mine for c in communes):
+            found.append(province)
+            continue
+        by_parent: dict[int | None, list[units.Unit]] = {}
+        for c in communes:
+            by_parent.setdefault(c.parent_id, []).append(c)
+        for parent_id, group in by_parent.items():
+            if parent_id != province.id and all(c.id in mine for c in group):
+                found.append(await units.get(parent_id))  # type: ignore[arg-type]
+            else:
+                found += [c for c in group if c.id in mine]
+    return sorted(found, key=lambda u: (u.kind != "province", u.kind != "district", u.code))

@@ -6,10 +6,12 @@ no page prints 1023 or 0.86 or 2025-09-30.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
-__all__ = ["JINJA_FILTERS", "fmt_date", "fmt_int", "fmt_num", "fmt_pct"]
+__all__ = ["JINJA_FILTERS", "VN_TIME", "fmt_date", "fmt_int", "fmt_num", "fmt_pct"]
+
+VN_TIME = timezone(timedelta(hours=7), "ICT")  # Vietnam keeps UTC+7 all year
 
 
 def fmt_int(value: object) -> str:
@@ -55,7 +57,8 @@ def fmt_date(value: object) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, datetime):
-        return value.strftime("%d/%m/%Y %H:%M")
+        local = value.astimezone(VN_TIME) if value.tzinfo is not None else value
+        return local.strftime("%d/%m/%Y %H:%M")
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
     text = str(value)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from litestar import Controller, get
 
 from pcgd.accounts.scope import require_unit
 from pcgd.accounts.service import CurrentUser
+from pcgd.accounts.years import default_year
 from pcgd.compliance import service
 from pcgd.compliance.pages import BoardPages
 from pcgd.errors import UserError
@@ -37,7 +37,7 @@ class EvaluationApi(Controller):
         self, user: CurrentUser, code: str, year: int | None = None, policy: str | None = None
     ) -> dict[str, Any]:
         """The standards.md §7 object for a commune, district or province."""
-        year = year or date.today().year
+        year = await default_year(user, year, code)
         unit = await units.resolve(code, year)
         await require_unit(user, unit, year)
         return await service.evaluate_unit(unit, year, policy=_policy(policy))
@@ -48,7 +48,7 @@ class EvaluationApi(Controller):
         policy: str | None = None,
     ) -> dict[str, Any]:
         """The people behind a commune criterion's shortfall (its to-do list)."""
-        year = year or date.today().year
+        year = await default_year(user, year, code, "commune")
         commune = await units.resolve(code, year, kind="commune")
         await require_unit(user, commune, year)
         return await service.shortfall_people(commune, year, criterion, policy=_policy(policy))

@@ -17,7 +17,10 @@ from litestar.response import Template
 
 from pcgd.accounts.scope import require_unit
 from pcgd.accounts.service import CurrentUser
+from pcgd.accounts.years import default_year
+from pcgd.common.vn import fmt_num
 from pcgd.compliance import service
+from pcgd.registry.conditions import CONDITION_LABELS
 from pcgd.standards import RuleBook, load_rules
 from pcgd.units import service as units
 from pcgd.web.security import login_required
@@ -74,15 +77,26 @@ def note_vi(note: str) -> str:
     return note
 
 
+_LEGAL_REF = re.compile(r"^((?:NĐ|TT|QĐ|Luật|Nghị định|Thông tư)\s[^:;\[]+?)\s*(?:[:;\[]|$)")
+
+
+def source_vi(source: str) -> str:
+    """Where a threshold comes from, for people: the legal reference, never the English notes
+    the rule book keeps for maintainers ("text not found", "[T] …")."""
+    m = _LEGAL_REF.match(source.strip())
+    ref = f"Căn cứ {m.group(1).strip()}" if m else "Nguồn thứ ba (chưa có văn bản chính thức)"
+    if m and re.search(r"not found|UNVERIFIED|\[T\]", source):
+        ref += " (chưa đối chiếu được nguyên văn; ngưỡng theo nguồn thứ ba)"
+    return ref
+
+
 def vn_number(value: float | int | None, decimals: int | None = None) -> str:
-    """A number the Vietnamese way (decimal comma): 50,00 · 0,7 · 95; "—" for none."""
+    """A number the Vietnamese way (pcgd.common.vn): 50,00 with decimals, else 0,7 · 1.234."""
     if value is None:
         return "—"
     if decimals is not None:
-        text = f"{value:.{decimals}f}"
-    else:
-        text = str(int(value)) if float(value).is_integer() else str(value)
-    return text.replace(".", ",")
+        return fmt_num(value, decimals, trim=False)
+    return fmt_num(value)
 
 
 def band_text(band: tuple[int, int]) -> str:
@@ -107,7 +121,7 @@ def _commune_row(row: dict[str, Any], book: RuleBook, dbkk: bool) -> dict[str, A
         **row,
         "label": rule.label_vi,
         "band": band_text(rule.band_for(dbkk)),
-        "source": rule.source,
+        "source": source_vi(rule.source),
         "unit_word": "người",
         "note_vi": note_vi(row["note"]),
         **_numbers(row),
@@ -133,7 +147,7 @@ def _share_row(
         **row,
         "label": label,
         "band": "",
-        "source": rule.source if rule else "",
+        "source": source_vi(rule.source) if rule else "",
         "unit_word": word,
         "note_vi": note_vi(row["note"]),
         **_numbers(row),
@@ -190,7 +204,8 @@ def standard_views(result: dict[str, Any], book: RuleBook) -> list[dict[str, Any
             })
         cond_rules = {c.id: c for c in book.conditions_for(std["standard"])}
         conditions = [
-            {**c, "label": cond_rules[c["id"]].label_vi if c["id"] in cond_rules else c["id"],
+            {**c, "label": cond_rules[c["id"]].label_vi if c["id"] in cond_rules
+             else CONDITION_LABELS.get(c["id"], "Điều kiện bảo đảm"),
              "kind": cond_rules[c["id"]].kind if c["id"] in cond_rules else "",
              "value_text": vn_number(c["value"]), "threshold_text": vn_number(c["threshold"]),
              "note_vi": note_vi(c["note"])}
@@ -203,7 +218,7 @@ def standard_views(result: dict[str, Any], book: RuleBook) -> list[dict[str, Any
             **std,
             "name": meta.name_vi,
             "short": SHORT_VI.get(std["standard"], std["standard"]),
-            "source": meta.source,
+            "source": source_vi(meta.source),
             "levels": levels,
             "conditions_vi": conditions,
             "prerequisites_vi": prerequisites,
@@ -263,7 +278,7 @@ class BoardPages(Controller):
     @get("/{code:str}/board")
     async def board(self, user: CurrentUser, code: str, year: int | None = None) -> Template:
         """A unit's standards board; districts and provinces list their lower units."""
-        year = year or date.today().year
+        year = await default_year(user, year, code)
         unit = await units.resolve(code, year)
         await require_unit(user, unit, year)
         result = await service.evaluate_unit(unit, year, with_children=True)
@@ -294,7 +309,7 @@ class BoardPages(Controller):
         self, user: CurrentUser, code: str, criterion: str, year: int | None = None
     ) -> Template:
         """The people of a commune criterion's band who are not (yet) counted as passing it."""
-        year = year or date.today().year
+        year = await default_year(user, year, code, "commune")
         commune = await units.resolve(code, year, kind="commune")
         await require_unit(user, commune, year)
         found = await service.shortfall_people(commune, year, criterion)
@@ -325,7 +340,8 @@ class BoardPages(Controller):
                 "trail": await _trail(user, commune),
                 "kind_vi": KIND_VI,
                 "criterion": criterion,
-                "label": rows[0]["label"] if rows else criterion,
+                "label": rows[0]["label"] if rows else next(
+                    (c.label_vi for c in book.criterion(criterion)), "Tiêu chí phổ cập"),
                 "band": band_text(tuple(found["band"])),
                 "rows": rows,
                 "people": people,

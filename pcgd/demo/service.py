@@ -79,6 +79,12 @@ async def after_load(commune_ids: list[int], year: int, seed: int = 1) -> None:
 
     await build_registry_demo(commune_ids, year, seed)
     await rollup.rebuild(commune_ids, year)
+    # Fresh statistics: right after a bulk load the planner still thinks the tables are empty
+    # and picks nested loops that take minutes (the duplicates report) before autovacuum runs.
+    await db.pool().execute(
+        "ANALYZE household, person, person_year, hamlet, school, school_class, school_staff,"
+        " school_facility, learner, commune_age_count"
+    )
 
 
 async def demo_exists(province_code: str | None, year: int) -> bool:

@@ -14,6 +14,7 @@ from fractions import Fraction
 from typing import Any
 
 from pcgd import db
+from pcgd.common.vn import fmt_int, fmt_num
 from pcgd.registry.codes import COUNTED_CLASSROOMS
 from pcgd.standards import Condition, load_rules
 from pcgd.standards.evaluator import round2
@@ -153,7 +154,7 @@ def _rooms_row(std: str, schools: list[_School], rule: ConditionRule) -> dict[st
                 Fraction(0))
     classes = sum(s.mn5 if std == "mn5" else s.classes[level] for s in teaching)
     missing = [s.code for s in teaching if not s.has_facilities]
-    note = f"{round2(rooms)} phòng học / {classes} {what}"
+    note = f"{fmt_num(round2(rooms))} phòng học / {fmt_int(classes)} {what}"
     if missing:
         note += f"; chưa khai báo phòng học: {', '.join(missing)} (tính 0 phòng)"
     return _row(rule.id, rule.kind, rule.threshold, rooms, classes, note)
@@ -162,14 +163,15 @@ def _rooms_row(std: str, schools: list[_School], rule: ConditionRule) -> dict[st
 def _teachers_row(std: str, t: _Teachers | None, rule: ConditionRule) -> dict[str, Any]:
     if t is None or t.total == 0:
         return _row(rule.id, rule.kind, rule.threshold, None, 0, "chưa có dữ liệu giáo viên")
-    note = f"{t.trained}/{t.total} giáo viên đạt chuẩn trình độ đào tạo"
+    note = f"{fmt_int(t.trained)}/{fmt_int(t.total)} giáo viên đạt chuẩn trình độ đào tạo"
     return _row(rule.id, rule.kind, rule.threshold, t.trained, t.total, note)
 
 
 def _equipment_row(schools: list[_School]) -> dict[str, Any]:
     classes = sum(s.mn5 for s in schools)
     equipped = sum(s.mn5_equipped for s in schools)
-    note = (f"{equipped}/{classes} lớp 5 tuổi đủ thiết bị, đồ chơi tối thiểu" if classes
+    note = (f"{fmt_int(equipped)}/{fmt_int(classes)} lớp 5 tuổi đủ thiết bị, đồ chơi tối thiểu"
+            if classes
             else "chưa có dữ liệu lớp mẫu giáo 5 tuổi")
     return _row(EQUIPMENT_ID, "percent", EQUIPMENT_THRESHOLD, equipped if classes else None,
                 classes, note)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -15,8 +14,9 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from pcgd import db
-from pcgd.accounts.scope import require_unit, scope_for
+from pcgd.accounts.scope import open_units, require_unit, scope_for
 from pcgd.accounts.service import CurrentUser
+from pcgd.accounts.years import default_year
 from pcgd.common.masking import mask_id
 from pcgd.common.uploads import MAX_UPLOAD_BYTES
 from pcgd.errors import Forbidden, UserError
@@ -35,6 +35,7 @@ from pcgd.registry.schemas import (
 )
 from pcgd.units import service as units
 from pcgd.web.security import login_required
+from surveys.roll.fields import LABELS as ROLL_LABELS
 
 MAX_UPLOAD = MAX_UPLOAD_BYTES  # pcgd.common.uploads: one definition of every limit
 PAGE = 200
@@ -63,8 +64,10 @@ class FixForm:
     code: str = ""
 
 
-def _year(year: int | None) -> int:
-    return units.check_year(year or date.today().year)
+async def _year(
+    user: CurrentUser, year: int | None, code: str | None = None, kind: str | None = None
+) -> int:
+    return await default_year(user, year, code, kind)
 
 
 async def _commune(user: CurrentUser, code: str, year: int) -> units.Unit:
@@ -98,7 +101,7 @@ class RegistryApi(Controller):
         self, user: CurrentUser, code: str, year: int | None = None
     ) -> list[SchoolSummary]:
         """The schools of a commune with class, teacher, room and learner counts."""
-        year = _year(year)
+        year = await _year(user, year, code, "commune")
         commune = await _commune(user, code, year)
         return await service.schools_of(await scope_for(user, year), commune, year)
 
@@ -107,7 +110,7 @@ class RegistryApi(Controller):
         self, user: CurrentUser, code: str, year: int | None = None
     ) -> dict[str, list[ConditionRow]]:
         """TT 07 conditions per standard (`passed` null: no registry data)."""
-        year = _year(year)
+        year = await _year(user, year, code, "commune")
         commune = await _commune(user, code, year)
         found = (await service.commune_conditions([commune.id], year))[commune.id]
         return {std: msgspec.convert(rows, list[ConditionRow]) for std, rows in found.items()}
@@ -117,7 +120,7 @@ class RegistryApi(Controller):
         self, user: CurrentUser, code: str, year: int | None = None
     ) -> list[Disagreement]:
         """Roll versus registry disagreements (`pcgd reconcile --json`)."""
-        year = _year(year)
+        year = await _year(user, year, code, "commune")
         commune = await _commune(user, code, year)
         rows = await service.reconcile([commune.id], year)
         return [msgspec.convert(_masked(r), Disagreement) for r in rows]
@@ -133,7 +136,7 @@ class RegistryApi(Controller):
     @get("/schools/{code:str}")
     async def school(self, user: CurrentUser, code: str, year: int | None = None) -> SchoolDetail:
         """A school with its classes, staff and rooms for the school year."""
-        year = _year(year)
+        year = await _year(user, year)
         return await service.school_detail(await scope_for(user, year), code, year)
 
     @get("/schools/{code:str}/learners")
@@ -142,7 +145,7 @@ class RegistryApi(Controller):
         limit: int = PAGE, class_name: str | None = None,
     ) -> LearnerPage:
         """A page of the school's learners."""
-        year = _year(year)
+        year = await _year(user, year)
         total, items = await service.learners_of(
             await scope_for(user, year), code, year, offset=offset, limit=limit,
             class_name=class_name,
@@ -163,7 +166,7 @@ class RegistryApi(Controller):
         dry_run: bool = False,
     ) -> ImportResult:
         """Import a CSV/XLSX list (multipart field `file`); any row error writes nothing."""
-        return await _import(user, kind, unit, _year(year), dry_run, data.file)
+        return await _import(user, kind, unit, await _year(user, year, unit), dry_run, data.file)
 
 
 def _masked(row: dict[str, Any]) -> dict[str, Any]:
@@ -187,9 +190,12 @@ class RegistryPages(Controller):
     async def overview(
         self, user: CurrentUser, code: str | None = None, year: int | None = None
     ) -> Template:
-        year = _year(year)
-        code = code or user.unit_code
-        unit = await units.resolve(code, year) if code else None
+        year = await _year(user, year, code)
+        if code:
+            unit: units.Unit | None = await units.resolve(code, year)
+        else:
+            opened = await open_units(user, year)
+            unit = opened[0] if len(opened) == 1 else None
         context = _base(user, year, unit=unit, schools=[], conditions={}, communes=[])
         if unit is not None and unit.kind == "commune":
             scope = await require_unit(user, unit, year)
@@ -206,7 +212,7 @@ class RegistryPages(Controller):
         self, user: CurrentUser, code: str, year: int | None = None,
         class_name: str | None = None, offset: int = 0,
     ) -> Template:
-        year = _year(year)
+        year = await _year(user, year)
         scope = await scope_for(user, year)
         detail = await service.school_detail(scope, code, year)
         total, learners = await service.learners_of(
@@ -223,16 +229,18 @@ class RegistryPages(Controller):
         self, user: CurrentUser, code: str, year: int | None = None, category: str = "",
         done: str = "",
     ) -> Template:
-        year = _year(year)
+        year = await _year(user, year, code, "commune")
         commune = await _commune(user, code, year)
         rows = [_masked(r) for r in await service.reconcile([commune.id], year)]
         counts = {c: sum(1 for r in rows if r["category"] == c) for c in service.CATEGORIES}
         shown = [r for r in rows if not category or r["category"] == category]
+        names = dict(await db.pool().fetch("SELECT code, name FROM school"))
         return Template(
             template_name="registry_reconcile.html",
-            context=_base(user, year, unit=commune, rows=shown[:2000], total=len(shown),
-                          counts=counts, category=category, categories=service.CATEGORIES,
-                          done=done),
+            context=_base(user, year, unit=commune,
+                          rows=[reconcile_view(r, commune.code, year, names) for r in shown[:2000]],
+                          total=len(shown), counts=counts, category=category,
+                          categories=service.CATEGORIES, done=done),
         )
 
     @post("/reconcile/fix")
@@ -248,7 +256,7 @@ class RegistryPages(Controller):
     async def import_page(
         self, user: CurrentUser, code: str | None = None, year: int | None = None
     ) -> Template:
-        year = _year(year)
+        year = await _year(user, year, code)
         return Template(
             template_name="registry_import.html",
             context=_base(user, year, code=code or user.unit_code or "", kinds=KINDS,
@@ -260,7 +268,7 @@ class RegistryPages(Controller):
         self, user: CurrentUser,
         data: Annotated[ImportForm, Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> Template:
-        year = _year(data.year)
+        year = await _year(user, data.year, data.code or None)
         result, error, status = None, None, 422
         try:
             result = await _import(user, data.kind, data.code, year, bool(data.dry_run), data.file)
@@ -272,6 +280,61 @@ class RegistryPages(Controller):
                           result=result, error=error),
             status_code=200 if error is None and result is not None and result.ok else status,
         )
+
+
+# --- the reconciliation page: labels and values people read, and what to do about each row ------
+
+FIELD_VI = {
+    **ROLL_LABELS,
+    "enrolled_level": "Cấp học", "enrolled_grade": "Lớp", "school_code": "Trường",
+    "school_year": "Năm học", "class_name": "Tên lớp", "completed": "Đã hoàn thành",
+}
+LEVEL_VI = {"MN": "Mầm non", "TH": "Tiểu học", "THCS": "THCS", "THPT": "THPT",
+            "GDTX_THCS": "GDTX cấp THCS", "GDTX_THPT": "GDTX cấp THPT",
+            "GDNN": "Giáo dục nghề nghiệp", "XMC": "Xóa mù chữ", "GDTX": "GDTX"}
+_HIDDEN = ("learner_id", "field", "school_name")
+
+
+def _value_vi(field: str, value: Any, schools: dict[str, str]) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "Có" if value else "Không"
+    if field == "enrolled_level":
+        return LEVEL_VI.get(str(value), str(value))
+    if field == "school_code":
+        name = schools.get(str(value))
+        return f"{name} ({value})" if name else str(value)
+    if field == "school_year":
+        return str(value).replace("-", "–")
+    return str(value)
+
+
+def _items(values: dict[str, Any] | None, schools: dict[str, str]) -> list[tuple[str, str]]:
+    if not values:
+        return []
+    return [(FIELD_VI.get(k, "Thông tin khác"), _value_vi(k, v, schools))
+            for k, v in values.items() if k not in _HIDDEN]
+
+
+def reconcile_view(row: dict[str, Any], code: str, year: int, schools: dict[str, str]
+                   ) -> dict[str, Any]:
+    """One disagreement as the page shows it: Vietnamese labels and values, and its actions."""
+    person = row["person"]
+    actions = []
+    if person.get("household_id"):
+        actions.append({"href": f"/households/{person['household_id']}",
+                        "label": f"Mở hộ {person.get('household_code') or ''}".strip()})
+    learner = (row.get("registry") or {}).get("learner_id")
+    if row["category"] == "missing_from_roll" and learner:
+        query = urlencode({"year": year, "learner": learner})
+        actions.append({"href": f"/communes/{code}/households/new?{query}",
+                        "label": "Thêm vào hộ mới"})
+        find = urlencode({"year": year, "q": person.get("full_name") or ""})
+        actions.append({"href": f"/communes/{code}/households?{find}",
+                        "label": "Tìm hộ để thêm vào"})
+    return {**row, "roll_items": _items(row.get("roll"), schools),
+            "registry_items": _items(row.get("registry"), schools), "actions": actions}
 
 
 async def _commune_counts(communes: list[units.Unit], year: int) -> list[dict[str, Any]]:

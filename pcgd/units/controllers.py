@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import msgspec
 from litestar import Controller, get
 from litestar.response import Template
 
 from pcgd.accounts.service import CurrentUser
+from pcgd.accounts.years import default_year
 from pcgd.units import service
 from pcgd.web.security import login_required
 
@@ -31,10 +30,11 @@ class UnitApi(Controller):
 
     @get("/")
     async def list_units(
-        self, year: int | None = None, parent: str | None = None, kind: str | None = None
+        self, user: CurrentUser, year: int | None = None, parent: str | None = None,
+        kind: str | None = None,
     ) -> list[UnitOut]:
         """Units valid in a survey year (provinces when neither parent nor kind is given)."""
-        year = year or date.today().year
+        year = await default_year(user, year, parent)
         parent_unit = await service.resolve(parent, year) if parent else None
         if parent_unit is None and kind is None:
             kind = "province"
@@ -50,7 +50,7 @@ class UnitPages(Controller):
     async def browse(
         self, user: CurrentUser, year: int | None = None, code: str | None = None
     ) -> Template:
-        year = year or date.today().year
+        year = await default_year(user, year, code)
         unit = await service.resolve(code, year) if code else None
         trail = [*reversed(await service.ancestors(unit)), unit] if unit else []
         children = (

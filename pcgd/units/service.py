@@ -15,12 +15,15 @@ from pcgd.units import sources
 
 KINDS = ("province", "district", "commune")
 FIRST_SURVEY_YEAR = 2014  # NĐ 20/2014 took effect on 15/05/2014
+KIND_VI = {"province": "tỉnh", "district": "huyện", "commune": "xã"}
 
 
 def check_year(year: int) -> int:
     last = date.today().year + 1
     if not FIRST_SURVEY_YEAR <= year <= last:
-        raise UserError(f"bad year {year}: survey years run from {FIRST_SURVEY_YEAR} to {last}")
+        raise UserError(
+            f"năm {year} không hợp lệ: năm điều tra từ {FIRST_SURVEY_YEAR} đến {last}"
+        )
     return year
 
 
@@ -100,8 +103,8 @@ async def _resolve(code: str, year: int, kind: str | None) -> Unit:
         kind,
     )
     if not rows:
-        what = kind or "unit"
-        raise NotFound(f"unknown {what} code {code!r} for survey year {year}")
+        what = KIND_VI.get(kind or "", "đơn vị")
+        raise NotFound(f"không có {what} mã {code.strip()} trong năm điều tra {year}")
     if len(rows) > 1 and kind is None:
         # A 2-digit code is a province, 3 digits a district, 5 a commune: prefer by length.
         by_len = {2: "province", 3: "district", 5: "commune"}.get(len(code.strip()))
@@ -118,7 +121,7 @@ async def get(unit_id: int) -> Unit:
         unit_id,
     )
     if row is None:
-        raise NotFound(f"no unit {unit_id}")
+        raise NotFound(f"không có đơn vị số {unit_id}")
     return _unit(row)
 
 
@@ -126,7 +129,7 @@ async def list_units(
     year: int, *, parent: Unit | None = None, kind: str | None = None
 ) -> list[Unit]:
     if kind is not None and kind not in KINDS:
-        raise UserError(f"bad kind {kind!r}: one of {', '.join(KINDS)}")
+        raise UserError(f"cấp đơn vị không hợp lệ: {kind} (chọn {', '.join(KINDS)})")
     rows = await db.pool().fetch(
         f"SELECT {_UNIT_COLUMNS} FROM admin_unit u LEFT JOIN admin_unit p ON p.id = u.parent"
         f" WHERE {VALID_SQL} AND ($2::int IS NULL OR u.parent = $2)"

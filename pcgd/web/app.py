@@ -19,7 +19,7 @@ from pcgd.common.masking import mask_id
 from pcgd.common.vn import JINJA_FILTERS
 from pcgd.runtime import open_database
 from pcgd.settings import Settings, get_settings
-from pcgd.web import errors, openapi, security
+from pcgd.web import errors, layout, openapi, security
 
 WEB_DIR = Path(__file__).parent
 
@@ -27,9 +27,10 @@ WEB_DIR = Path(__file__).parent
 def route_handlers() -> list[object]:
     from pcgd.accounts.controllers import AuthApi, AuthPages
     from pcgd.units.controllers import UnitApi, UnitPages
-    from pcgd.web.controllers import health, home
+    from pcgd.web.controllers import favicon, go, health, home, switch_year
 
-    handlers: list[object] = [health, home, AuthPages, AuthApi, UnitPages, UnitApi]
+    handlers: list[object] = [health, home, favicon, go, switch_year, AuthPages, AuthApi,
+                              UnitPages, UnitApi]
     for extra in _domain_handlers():
         handlers.append(extra)
     return handlers
@@ -100,6 +101,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         dependencies={"user": Provide(security.provide_user)},
         template_config=TemplateConfig(instance=template_engine),
         exception_handlers=errors.HANDLERS,  # type: ignore[arg-type]
+        before_request=layout.before_request,
+        after_exception=[layout.after_exception],
         openapi_config=OpenAPIConfig(
             title="PCGD-XMC API",
             version="1.0",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
+from urllib.parse import urlencode
 
 import asyncpg
 import asyncpg.exceptions._base
@@ -26,6 +28,58 @@ log = logging.getLogger("pcgd")
 
 _STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, Locked: 423, ValidationFailed: 422,
            TooManyAttempts: 429}
+# What people read when the framework (not our code) refuses a request: its texts are English.
+STATUS_VI = {
+    400: "Yêu cầu không hợp lệ.",
+    401: "Chưa đăng nhập.",
+    403: "Tài khoản không có quyền xem trang này.",
+    404: "Không tìm thấy trang hoặc dữ liệu này.",
+    405: "Trang này không nhận thao tác đó.",
+    409: "Dữ liệu vừa bị người khác thay đổi.",
+    413: "Tệp hoặc yêu cầu quá lớn.",
+    415: "Định dạng dữ liệu gửi lên không được nhận.",
+    429: "Quá nhiều yêu cầu: hãy thử lại sau ít phút.",
+    500: "Lỗi hệ thống: thao tác chưa thực hiện được. Hãy thử lại hoặc báo quản trị hệ thống.",
+}
+_FIELD_VI = [  # msgspec's messages about one field
+    (re.compile(r"Expected `(int|integer)`"), "phải là số nguyên"),
+    (re.compile(r"Expected `(float|number)`"), "phải là số"),
+    (re.compile(r"Expected `(str|string)`"), "phải là chữ"),
+    (re.compile(r"Expected `bool`"), "phải là đúng hoặc sai"),
+    (re.compile(r"Expected `(array|list)`"), "phải là danh sách"),
+    (re.compile(r"Expected `(object|dict)`"), "phải là một đối tượng"),
+    (re.compile(r"Expected `date`"), "phải là ngày (YYYY-MM-DD)"),
+    (re.compile(r"Object missing required field `(\w+)`"), "thiếu trường bắt buộc `{0}`"),
+    (re.compile(r"Object contains unknown field `(\w+)`"), "trường `{0}` không được nhận"),
+    (re.compile(r"Expected `\w+` >= (\d+)"), "phải lớn hơn hoặc bằng {0}"),
+    (re.compile(r"Expected `\w+` <= (\d+)"), "phải nhỏ hơn hoặc bằng {0}"),
+]
+
+
+_ENGLISH_TAIL = re.compile(r"\s*\((?=[^)]*[A-Za-z])[A-Za-z0-9 ,'/._-]+\)\s*$")
+
+
+def _vi(text: str, status: int) -> str:
+    """Our own messages are Vietnamese (an English gloss in brackets is dropped); the
+    framework's become Vietnamese by status."""
+    if text and not text.isascii():
+        return _ENGLISH_TAIL.sub("", text)
+    return STATUS_VI.get(status, f"Không thực hiện được yêu cầu (mã {status}).")
+
+
+_AT = re.compile(r"at `(\$[^`]*)`")
+
+
+def _field_vi(message: str) -> str:
+    if not message or not message.isascii():
+        return message
+    at = _AT.search(message)
+    where = f" (ở {at.group(1)})" if at else ""
+    for pattern, text in _FIELD_VI:
+        m = pattern.search(message)
+        if m:
+            return text.format(*m.groups()) + where
+    return "giá trị không hợp lệ" + where
 
 
 def _wants_html(request: Request[Any, Any, Any]) -> bool:
@@ -62,26 +116,28 @@ def user_error(request: Request[Any, Any, Any], exc: UserError) -> Response[Any]
     headers = None
     if isinstance(exc, TooManyAttempts):
         headers = {"retry-after": str(exc.retry_after)}
-    return _answer(request, status, str(exc), extra, headers)
+    return _answer(request, status, _vi(str(exc), status), extra, headers)
 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if isinstance(exc, NotAuthorizedException) and _wants_html(request):
-        return Redirect(path=f"/login?next={request.url.path}")
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return Redirect(path="/login?" + urlencode({"next": target}))
     extra = exc.extra
     if isinstance(exc, ValidationException) and isinstance(extra, list):
         extra = [
-            {"field": e.get("key", ""), "message": e.get("message", ""), "source": e.get("source")}
+            {"field": e.get("key", ""), "message": _field_vi(str(e.get("message", ""))),
+             "source": e.get("source")}
             for e in extra
             if isinstance(e, dict)
         ]
-    return _answer(request, exc.status_code, exc.detail, extra)
+    return _answer(request, exc.status_code, _vi(exc.detail, exc.status_code), extra)
 
 
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _answer(
-        request, HTTP_500_INTERNAL_SERVER_ERROR, "lỗi hệ thống (internal error)", None
+        request, HTTP_500_INTERNAL_SERVER_ERROR, STATUS_VI[HTTP_500_INTERNAL_SERVER_ERROR], None
     )
 
 

@@ -27,7 +27,7 @@ from surveys.roll.validate import (
     parse_roll_rows,
     validate_records,
 )
-from surveys.roll.writer import write_roll
+from surveys.roll.writer import write_roll, write_roll_vi
 
 __all__ = [
     "HouseholdCheck",
@@ -52,4 +52,5 @@ __all__ = [
     "write_annotated",
     "write_mau_nhap_lieu",
     "write_roll",
+    "write_roll_vi",
 ]

@@ -51,12 +51,35 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("xmc_stage_completed", "Giai đoạn XMC đã hoàn thành", False, "int"),
     ColumnSpec("dropout_grade", "Bỏ học lớp", False, "int"),
     ColumnSpec("dropout_year", "Năm bỏ học", False, "year"),
+    # Trailing, written by every export: the household's stored version when it was exported,
+    # so an import can tell a household changed since (a conflict) from one the file changes.
+    ColumnSpec("household_version", "Phiên bản hộ", False, "int", ("phiên bản",)),
 )
 
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
 BY_NAME: dict[str, ColumnSpec] = {c.name: c for c in COLUMNS}
 LABELS: dict[str, str] = {c.name: c.label for c in COLUMNS}
 REQUIRED: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.required)
+
+
+def _stored_lengths() -> dict[str, int]:
+    """Free-text column → the characters its database column holds (read from the table
+    definitions, so a migration that widens a column widens the check)."""
+    from pcgd.units.tables import Hamlet
+    from surveys.tables import Household, Person, PersonYear
+
+    columns = {
+        "household_code": Household.household_code, "hamlet": Hamlet.name,
+        "address": Household.address, "full_name": Person.full_name,
+        "ethnicity": Person.ethnicity, "personal_id": Person.personal_id,
+        "father_name": Person.father_name, "mother_name": Person.mother_name,
+        "relation": PersonYear.relation, "school_code": PersonYear.school_code,
+    }
+    return {name: int(column._meta.params["length"]) for name, column in columns.items()}
+
+
+#: free-text column → its stored length (longer text is an error, not a database failure)
+MAX_LENGTHS: dict[str, int] = _stored_lengths()
 YEAR_FIELDS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.kind == "year")
 COMPLETION_YEAR_FIELDS: tuple[str, ...] = (
     "mn_completed_year",

@@ -27,7 +27,8 @@ Choices where the workbook and the roll do not map one to one:
   otherwise the end of the data period (30/09/year) with a warning.
 - "Họ tên cha hoặc mẹ" → father_name; mother_name and mn_group_completed are not carried.
 - A "Số định danh" (or CCCD) column is found by its header text anywhere in rows 1–4; the
-  writer adds one as column AZ.
+  writer adds one as column AZ. Likewise "Phiên bản hộ" (column BA): each household's stored
+  version at export, so a re-import can report households changed since (conflicts).
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ XMC_DANG_HOC, XMC_HOAN_THANH = 32, 33  # AG, AH
 KT_FIRST, KT_OTHER, KT_LAST, KHA_NANG = 35, 42, 42, 44  # AJ, AQ, AQ, AS
 HCDB, HCDB_CHI_TIET, QUAN_HE, CHA_ME = 45, 46, 47, 48  # AT, AU, AV, AW
 PERSONAL_ID_DEFAULT = 51  # AZ: our addition, found by header text when reading
+VERSION_DEFAULT = 52  # BA: our addition (household's stored version at export), found by header
 LAST_OFFICIAL = 50  # AY
 
 # Where each canonical column's problems are shown in the workbook (for annotate).
@@ -110,10 +112,12 @@ COLUMN_INDEX: dict[str, int] = {
     "xmc_stage_completed": XMC_HOAN_THANH,
     "dropout_grade": BO_HOC_LOP,
     "dropout_year": BO_HOC_NAM,
+    "household_version": VERSION_DEFAULT,
 }
 
 _PID_HEADERS = ("so dinh danh", "so dinh danh ca nhan", "ma dinh danh", "ma so dinh danh")
 _CCCD_HEADERS = ("can cuoc cong dan", "cccd", "so cccd", "can cuoc")
+_VERSION_HEADERS = ("phien ban ho", "phien ban")
 _DATE_IN_TEXT = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})|(\d{4})-(\d{2})-(\d{2})")
 _LEADING_INT = re.compile(r"\d+")
 
@@ -193,6 +197,14 @@ def _find_id_column(header_rows: Sequence[Sequence[str]]) -> int | None:
     return cccd
 
 
+def _find_column(header_rows: Sequence[Sequence[str]], names: Sequence[str]) -> int | None:
+    for row in header_rows:
+        for i, text in enumerate(row):
+            if key(text) in names:
+                return i
+    return None
+
+
 # Workbook columns hold a few dozen distinct spellings; memoising their keys halves conversion time.
 _key = lru_cache(maxsize=4096)(key)
 _fold = lru_cache(maxsize=4096)(fold)
@@ -264,9 +276,10 @@ class _Converter:
     Rows arrive padded to the sheet's full width, so cells are read by plain indexing.
     """
 
-    def __init__(self, year: int, pid_col: int | None) -> None:
+    def __init__(self, year: int, pid_col: int | None, version_col: int | None = None) -> None:
         self.year = year
         self.pid_col = pid_col
+        self.version_col = version_col
         self.period_end = data_period(year)[1]
         self.issues: list[Issue] = []
 
@@ -288,6 +301,7 @@ class _Converter:
         v["sex"] = "F" if _fold(nu) in _YES else ("M" if not nu else nu)
         v["ethnicity"] = c[DAN_TOC]
         v["personal_id"] = c[self.pid_col] if self.pid_col is not None else ""
+        v["household_version"] = c[self.version_col] if self.version_col is not None else ""
         v["relation"] = c[QUAN_HE]
         v["father_name"] = c[CHA_ME]
         v["mother_name"] = ""
@@ -468,8 +482,9 @@ def _fill_household_fields(records: list[tuple[int, dict[str, str]]]) -> None:
 def convert_rows(rows: Sequence[Sequence[str]], *, year: int) -> MauNhapLieuTable:
     """Canonical records from the MauNhapLieu sheet's rows (all of them, header block included)."""
     pid_col = _find_id_column(rows[: FIRST_DATA_ROW - 1])
-    conv = _Converter(year, pid_col)
-    width = max(PERSONAL_ID_DEFAULT, pid_col or 0) + 1
+    version_col = _find_column(rows[: FIRST_DATA_ROW - 1], _VERSION_HEADERS)
+    conv = _Converter(year, pid_col, version_col)
+    width = max(PERSONAL_ID_DEFAULT, pid_col or 0, version_col or 0) + 1
     records: list[tuple[int, dict[str, str]]] = []
     for n in range(FIRST_DATA_ROW - 1, len(rows)):
         c = rows[n]
@@ -482,6 +497,8 @@ def convert_rows(rows: Sequence[Sequence[str]], *, year: int) -> MauNhapLieuTabl
     index = dict(COLUMN_INDEX)
     if pid_col is not None:
         index["personal_id"] = pid_col
+    if version_col is not None:
+        index["household_version"] = version_col
     return MauNhapLieuTable(list(rows), list(records), conv.issues, index)
 
 
@@ -567,6 +584,7 @@ _HEADERS = {
     49: "Điện thoại",
     50: "Ghi chú",
     PERSONAL_ID_DEFAULT: "Số định danh cá nhân",
+    VERSION_DEFAULT: "Phiên bản hộ",
 }
 _PAIRS = ((11, 12, "Chủ hộ"), (28, 29, "Học xong"), (30, 31, "Bỏ học"))
 _UNNUMBERED = frozenset({19, 20, 26})
@@ -575,7 +593,7 @@ _WIDTHS = {
     14: 25, 15: 14, 16: 18, 17: 10, 18: 12, 21: 18, 22: 16, 23: 9, 24: 12, 25: 14, 27: 13,
     28: 9, 29: 9, 30: 9, 31: 9, 32: 14, 33: 14, 34: 14, 35: 15, 36: 15, 37: 13, 38: 20, 39: 15,
     40: 15, 41: 10, 42: 15, 43: 17, 44: 15, 45: 18, 46: 24, 47: 18, 48: 20, 49: 15, 50: 24,
-    51: 20,
+    51: 20, 52: 10,
 }  # fmt: skip
 _RESIDENCE_TEXT = {"thuong_tru": "Thường trú", "tam_tru": "Tạm trú"}
 _MOVEMENT_TEXT = {"moved_in": "Chuyển đến", "moved_out": "Chuyển đi", "deceased": "Chết"}
@@ -661,6 +679,8 @@ def _person_row(p: RollPerson, seq: int, head: RollPerson | None) -> dict[int, s
     out[QUAN_HE] = "Chủ hộ" if p.relation == HEAD_RELATION else p.relation
     out[CHA_ME] = p.father_name or p.mother_name
     out[PERSONAL_ID_DEFAULT] = p.personal_id
+    if p.household_version is not None:
+        out[VERSION_DEFAULT] = p.household_version
     return out
 
 

@@ -47,20 +47,24 @@ class RollPerson(msgspec.Struct, frozen=True, kw_only=True, eq=False, gc=False):
     xmc_stage_completed: int | None = None
     dropout_grade: int | None = None
     dropout_year: int | None = None
-    source_row: int = 0  # keep last: equality compares every field before it
+    # Provenance, not data (keep these two last: equality compares every field before them):
+    # the stored version of the household when the row was exported (None: not exported), and
+    # the row of the source file.
+    household_version: int | None = None
+    source_row: int = 0
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not RollPerson:
             return NotImplemented
-        return astuple(self)[:-1] == astuple(other)[:-1]
+        return astuple(self)[:-2] == astuple(other)[:-2]
 
-    def __ne__(self, other: object) -> bool:  # msgspec's own __ne__ would compare source_row
+    def __ne__(self, other: object) -> bool:  # msgspec's own __ne__ would compare provenance
         if type(other) is not RollPerson:
             return NotImplemented
-        return astuple(self)[:-1] != astuple(other)[:-1]
+        return astuple(self)[:-2] != astuple(other)[:-2]
 
     def __hash__(self) -> int:
-        return hash(astuple(self)[:-1])
+        return hash(astuple(self)[:-2])
 
 
 class RollHousehold(msgspec.Struct):
@@ -70,6 +74,7 @@ class RollHousehold(msgspec.Struct):
     hamlet: str
     address: str
     members: list[RollPerson] = msgspec.field(default_factory=list)
+    version: int | None = None  # stored version the file was exported from (None: unknown)
 
     @property
     def head(self) -> RollPerson | None:

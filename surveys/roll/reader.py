@@ -79,7 +79,10 @@ def open_workbook(source: Source, filename: str = "") -> CalamineWorkbook:
         return CalamineWorkbook.from_filelike(io.BytesIO(_bytes(source)))
     except (CalamineError, ValueError, OSError) as exc:
         name = filename or (str(source) if not isinstance(source, bytes) else "tệp")
-        raise RollFileError(f"Không đọc được bảng tính {name}: {exc}") from exc
+        raise RollFileError(  # the library's reason is English: say what to do instead
+            f"Không đọc được bảng tính {name}: tệp hỏng hoặc không phải .xlsx/.xls/.ods;"
+            " hãy mở bằng Excel rồi lưu lại dạng .xlsx"
+        ) from exc
 
 
 def sheet_rows(workbook: CalamineWorkbook, sheet: str | int = 0) -> list[list[str]]:

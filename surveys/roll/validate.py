@@ -20,9 +20,10 @@ import gc
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from operator import itemgetter
+from operator import attrgetter, gt, itemgetter
 
 from pcgd.common.uploads import MAX_ISSUES
+from pcgd.common.vn import fmt_int
 from surveys.roll.fields import (
     AGE_CHECKED_LEVELS,
     COLUMN_NAMES,
@@ -33,6 +34,7 @@ from surveys.roll.fields import (
     KINH,
     LABELS,
     LEVEL_CODES,
+    MAX_LENGTHS,
     MN_GROUPS,
     MOVEMENT_CODES,
     REQUIRED,
@@ -64,6 +66,10 @@ _SCHOOL_AGE_OFFSET = 5  # grade g is the usual grade at age g + 5 (standards §1
 _MAX_LATE = 3
 _NT_USUAL_AGE = 2  # nursery (nhà trẻ) groups end at age 2
 _DROPOUT_GRADES = range(1, 13)
+# Stored lengths of the free-text columns (personal_id has its own 12-digit rule).
+_LENGTH_COLS = tuple(c for c in MAX_LENGTHS if c != "personal_id")
+_LIMITS = tuple(MAX_LENGTHS[c] for c in _LENGTH_COLS)
+_length_values = attrgetter(*_LENGTH_COLS)
 
 
 def _column_letter(index: int) -> str:
@@ -257,7 +263,7 @@ class RollValidator:
         if level and dropout_year == self.year:
             warn(r, "dropout_year", f"bỏ học năm {dropout_year} nhưng đang học cấp {level}")
 
-        return RollPerson(
+        person = RollPerson(
             household_code=code,
             hamlet=hamlet,
             address=squash(get("address", "")),
@@ -286,8 +292,15 @@ class RollValidator:
             xmc_stage_completed=xmc,
             dropout_grade=dropout_grade,
             dropout_year=dropout_year,
+            household_version=self._version(r, get("household_version", "")),
             source_row=r,
         )
+        values = _length_values(person)
+        if any(map(gt, map(len, values), _LIMITS)):  # C-level: one pass over 20,000 rows is cheap
+            for col, limit, value in zip(_LENGTH_COLS, _LIMITS, values, strict=True):
+                if len(value) > limit:
+                    add(r, col, f"dài {fmt_int(len(value))} ký tự, tối đa {fmt_int(limit)} ký tự")
+        return person
 
     def _birth(self, r: int, text: str) -> tuple[dt.date | None, int | None]:
         if not text:
@@ -419,6 +432,15 @@ class RollValidator:
             self._add(r, col, f"năm {year} sớm hơn năm sinh + 4 ({birth_year} + 4)")
         return year
 
+    def _version(self, r: int, text: str) -> int | None:
+        if not text:
+            return None
+        value = parse_int(text)
+        if value is None or value < 1:
+            self._add(r, "household_version", f"giá trị không hợp lệ “{text}” (số nguyên từ 1)")
+            return None
+        return value
+
     def _small_int(
         self, r: int, col: str, v: Mapping[str, str], allowed: Collection[int]
     ) -> int | None:
@@ -483,7 +505,16 @@ class RollValidator:
                         "full_name",
                         f"trùng người ở {self.row_name(earlier)} (cùng họ tên và ngày sinh)",
                     )
-        return RollHousehold(code, hamlet, address, members)
+        versions = [p for p in members if p.household_version is not None]
+        for p in versions[1:]:
+            if p.household_version != versions[0].household_version:
+                self._add(
+                    p.source_row, "household_version",
+                    f"{p.household_version} khác phiên bản của hộ"
+                    f" ({versions[0].household_version}, {self.row_name(versions[0].source_row)})",
+                )
+        version = versions[0].household_version if versions else None
+        return RollHousehold(code, hamlet, address, members, version)
 
     def _check_personal_ids(self, households: list[RollHousehold]) -> None:
         owner: dict[str, tuple[str, int]] = {}

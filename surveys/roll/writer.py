@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import xlsxwriter
 
 from pcgd.common.csvcells import neutralise
-from surveys.roll.fields import COLUMN_NAMES
+from surveys.roll.fields import COLUMN_NAMES, HEAD_RELATION, LABELS
 from surveys.roll.model import RollHousehold, RollPerson
 from surveys.roll.values import format_date
 
-__all__ = ["person_cells", "roll_rows", "write_roll"]
+__all__ = ["person_cells", "roll_rows", "write_roll", "write_roll_vi"]
 
 
 def person_cells(p: RollPerson) -> list[str | int]:
@@ -70,3 +72,65 @@ def _write_xlsx(households: Iterable[RollHousehold], path: Path) -> None:
                     ws.write_string(r, c, value)
     finally:
         wb.close()
+
+
+# --- the same roll for people: Vietnamese headers and values, real Excel dates -----------------
+
+_VI_VALUES: dict[str, dict[str, str]] = {
+    "residence_type": {"thuong_tru": "Thường trú", "tam_tru": "Tạm trú"},
+    "sex": {"M": "Nam", "F": "Nữ"},
+    "relation": {HEAD_RELATION: "Chủ hộ"},
+    "disability": {"able": "Có khả năng học tập", "unable": "Không có khả năng học tập"},
+    "movement": {"moved_in": "Chuyển đến", "moved_out": "Chuyển đi", "deceased": "Đã chết"},
+    "ethnicity": {"": "Kinh"},
+}
+_WIDTHS = {"household_code": 14, "hamlet": 16, "address": 24, "full_name": 24, "birth_date": 11,
+           "father_name": 20, "mother_name": 20, "relation": 12, "residence_type": 11}
+
+
+def write_roll_vi(households: Iterable[RollHousehold], path: str | Path) -> None:
+    """The roll as people read it: the Vietnamese labels as headers ("Họ và tên", …), values in
+    words ("Thường trú", "Nữ", "Chủ hộ"), dates as real Excel dates shown dd/mm/yyyy.
+
+    Every header and value is one the reader accepts, so the file imports back unchanged.
+    """
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
+    try:
+        ws = wb.add_worksheet("Danh sách hộ")
+        head = wb.add_format(
+            {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#EEF2F6"}
+        )
+        day = wb.add_format({"num_format": "dd/mm/yyyy"})
+        for c, name in enumerate(COLUMN_NAMES):
+            ws.set_column(c, c, _WIDTHS.get(name, 10))
+        ws.freeze_panes(1, 2)
+        ws.write_row(0, 0, [LABELS[n] for n in COLUMN_NAMES], head)
+        r = 0
+        for h in households:
+            for p in h.members:
+                r += 1
+                for c, name in enumerate(COLUMN_NAMES):
+                    _write_vi(ws, r, c, name, p, day)
+        if r:
+            ws.autofilter(0, 0, r, len(COLUMN_NAMES) - 1)
+    finally:
+        wb.close()
+
+
+def _write_vi(ws: Any, r: int, c: int, name: str, p: RollPerson, day: Any) -> None:
+    if name in ("birth_date", "movement_date"):
+        when = getattr(p, name)
+        if when is not None:
+            ws.write_datetime(r, c, dt.datetime(when.year, when.month, when.day), day)
+        elif name == "birth_date" and p.birth_year:
+            ws.write_number(r, c, p.birth_year)
+        return
+    value = getattr(p, name)
+    if name in _VI_VALUES:
+        value = _VI_VALUES[name].get(value, value)
+    if value is None or value == "":
+        return
+    if isinstance(value, int):
+        ws.write_number(r, c, value)
+    else:
+        ws.write_string(r, c, value)

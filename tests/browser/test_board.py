@@ -58,7 +58,7 @@ async def test_login_board_and_people(
         # The home tile opens the current year; the year selector switches to the roll's.
         await page.click(f"a.tile[href^='/units/{COMMUNE}/board']")
         await page.wait_for_selector("#matrix")
-        await page.select_option("#year-select", str(YEAR))
+        await page.select_option(".year-switch select[name=year]", str(YEAR))
         await page.wait_for_url(f"{server}/units/{COMMUNE}/board?year={YEAR}")
         await page.wait_for_selector("#matrix")
         assert "Xã Ngãi Giao" in await page.inner_text("h1 + .board-unit")

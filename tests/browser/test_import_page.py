@@ -65,7 +65,7 @@ async def test_upload_with_errors_then_a_clean_file(
             "#issues tr.issue-error", "rows => rows.map(r => [...r.cells].map(c => c.innerText))"
         )
         found = {(c[0], c[1]) for c in cells}
-        assert ("4", "enrolled_grade") in found and ("6", "relation") in found
+        assert ("4", "Lớp") in found and ("6", "Quan hệ với chủ hộ") in found  # labels, not keys
         assert all(c[2] for c in cells)  # every error says why
         assert await households(COMMUNE) == []  # nothing written
         async with page.expect_download() as info:

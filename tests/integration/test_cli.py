@@ -22,9 +22,9 @@ def run(*args: str, database: str, stdin: str = "") -> subprocess.CompletedProce
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (("units", "list", "--year", "1990"), "bad year"),
-        (("units", "flag", "99999", "--year", "2025", "--dbkk"), "unknown commune"),
-        (("evaluate", "--unit", "XYZ", "--year", "2025"), "unknown unit"),
+        (("units", "list", "--year", "1990"), "năm 1990 không hợp lệ"),
+        (("units", "flag", "99999", "--year", "2025", "--dbkk"), "không có xã mã 99999"),
+        (("evaluate", "--unit", "XYZ", "--year", "2025"), "không có đơn vị mã XYZ"),
         (("units", "list", "--year", "abc"), "--year"),
     ],
 )

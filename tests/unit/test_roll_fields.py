@@ -40,7 +40,7 @@ def test_columns_follow_the_spec() -> None:
         "residence_type",
         "full_name",
     )
-    assert len(COLUMN_NAMES) == 27
+    assert len(COLUMN_NAMES) == 28 and COLUMN_NAMES[-1] == "household_version"
     assert set(REQUIRED) == {
         "household_code",
         "hamlet",

@@ -7,7 +7,7 @@ from pcgd.errors import Forbidden
 def test_admin_scope_is_unfiltered() -> None:
     scope = Scope(2025, None)
     assert scope.allows(12345)
-    assert scope.sql("h.commune", 3) == "TRUE" and scope.param() is None
+    assert scope.sql("h.commune", 3) == "$3::int[] IS NULL" and scope.param() is None
 
 
 def test_commune_scope_filters_to_its_units() -> None:

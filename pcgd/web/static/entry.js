@@ -42,8 +42,10 @@
     try { json = await r.json(); } catch (_) { json = null; }
     return { status: r.status, json };
   }
+  // 1.234,5 as pcgd.common.vn writes it (vi-VN: "." groups thousands, "," starts decimals).
   const vnNumber = (x, d) => (x === null || x === undefined) ? '—'
-    : (d === undefined ? String(x) : Number(x).toFixed(d)).replace('.', ',');
+    : Number(x).toLocaleString('vi-VN', d === undefined ? { maximumFractionDigits: 2 }
+      : { minimumFractionDigits: d, maximumFractionDigits: d });
   const timeNow = () => new Date().toLocaleTimeString('vi-VN');
 
   // ---------------------------------------------------------------- indicators
@@ -73,14 +75,15 @@
       for (const [id, entries] of byId) {
         const c = pickCriterion(entries, target);
         const key = c.numerator + '/' + c.denominator;
+        const shown = vnNumber(c.numerator, 0) + '/' + vnNumber(c.denominator, 0);
         figures[id] = key;
         const changed = lastFigures && lastFigures[id] !== undefined && lastFigures[id] !== key;
         rows.push(h('li', { 'data-criterion': id, 'data-numerator': c.numerator,
           'data-denominator': c.denominator, class: 'crit' + (changed ? ' changed' : ''),
-          title: changed ? 'Vừa thay đổi (trước: ' + lastFigures[id] + ')' : null },
+          title: changed ? 'Vừa thay đổi (trước: ' + lastFigures[id].split('/').map(x => vnNumber(Number(x), 0)).join('/') + ')' : null },
           h('span', { class: 'crit-label' }, labels.criteria[id] || id),
           h('span', { class: 'crit-figures' },
-            h('span', { class: 'num' }, key),
+            h('span', { class: 'num' }, shown),
             h('span', { class: 'rate' }, c.rate === null ? '—' : vnNumber(c.rate, 1) + '%'),
             h('span', { class: 'mark ' + (c.passed ? 'pass' : 'fail'), title: 'Ngưỡng mức ' + c.level },
               (c.passed ? '✓ ' : '✗ ') + '≥' + vnNumber(c.threshold) + '%'))));
@@ -143,6 +146,9 @@
   let saveAttempted = false;
   let dirty = false;
   let check = { errors: [], warnings: [] }; // issues with `uid` (row identity) instead of index
+  // Errors of the last save that checking as you type cannot see (another household took the
+  // form number meanwhile…): they stay on their field until that field is edited.
+  let serverErrors = [];
   let checkSeq = 0;
   let saving = false;
   let removed = null;
@@ -362,6 +368,7 @@
         `Kiểm tra: ${nErr} lỗi, ${nWarn} cảnh báo` + (hiddenErrors ? ` (${hiddenErrors} lỗi ở ô chưa nhập sẽ hiện khi lưu)` : '')));
     }
     messagesEl.replaceChildren(...parts);
+    return general.filter(([, sev]) => sev === 'error').length;
   }
 
   const runCheck = debounce(async () => {
@@ -373,7 +380,8 @@
     try {
       const r = await api('POST', url, body);
       if (seq !== checkSeq || r.status !== 200) return;
-      check = { errors: withUids(r.json.errors, uids), warnings: withUids(r.json.warnings, uids) };
+      check = { errors: withUids(r.json.errors, uids).concat(serverErrors),
+        warnings: withUids(r.json.warnings, uids) };
       showMessages();
       form.dataset.checked = String(seq);
     } catch (_) { /* offline: the save will report it */ }
@@ -420,6 +428,9 @@
   }
 
   function changed(target) {
+    const tr = target.closest('tr.member');
+    const key = tr ? tr.dataset.uid + ':' + target.dataset.field : 'hh:' + target.dataset.hh;
+    serverErrors = serverErrors.filter(i => keyOf(i) !== key);
     dirty = true;
     writeDraft();
     touch(target);
@@ -557,6 +568,7 @@
   }
 
   function applySaved(saved) {
+    serverErrors = [];
     writeDraft.cancel();
     dropDraft(hid);
     dropDraft(saved.id);
@@ -612,10 +624,12 @@
       loadIndicators();
     } else if (r.status === 422) {
       const extra = Array.isArray(r.json && r.json.extra) ? r.json.extra : [];
-      check = { errors: withUids(extra.map(e => ({ row: e.row, field: e.field || e.column || '', message: e.message })), uids),
-        warnings: check.warnings };
-      showMessages();
-      setStatus(`Chưa lưu: ${check.errors.length} lỗi cần sửa (xem các ô tô đỏ).`, 'fail');
+      serverErrors = withUids(extra.map(e => ({ row: e.row, field: e.field || e.column || '', message: e.message })), uids);
+      if (!serverErrors.length) serverErrors = [{ row: -1, field: '', uid: null, message: detail || 'Dữ liệu chưa hợp lệ.' }];
+      check = { errors: serverErrors.slice(), warnings: check.warnings };
+      const unplaced = showMessages();
+      const where = unplaced ? 'xem thông báo dưới bảng' : 'xem các ô tô đỏ';
+      setStatus(`Chưa lưu: ${check.errors.length} lỗi cần sửa (${where}).`, 'fail');
       const first = form.querySelector('[aria-invalid=true]');
       if (first) first.focus();
     } else if (r.status === 409) {
@@ -710,7 +724,7 @@
   });
 
   // ------------------------------------------------------------ start
-  fill(household);
+  fill(household || DATA.prefill || null);
   offerDraft();
   if (!household) {
     const hamlet = new URLSearchParams(location.search).get('hamlet');

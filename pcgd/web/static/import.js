@@ -19,22 +19,34 @@
     note.textContent = label || '';
   }
 
-  function status(kind, text) {
-    out.appendChild(el('p', { class: 'alert ' + kind, id: 'import-status',
+  function status(kind, text, id) {
+    out.appendChild(el('p', { class: 'alert ' + kind, id: id || 'import-status',
                               role: kind === 'error' ? 'alert' : 'status' }, text));
   }
+
+  // Numbers the Vietnamese way (1.234), as the rest of the product writes them.
+  const n = (x) => Number(x || 0).toLocaleString('vi-VN');
 
   function render(r) {
     out.replaceChildren();
     const c = r.changes || {};
+    const labels = r.labels || {};
+    const conflicts = (r.conflicts || []).length;
     if (r.errors.length) {
-      status('error', r.errors.length + ' lỗi: chưa ghi dữ liệu nào. Sửa tệp rồi nhập lại.');
+      status('error', n(r.errors.length) + ' lỗi' +
+        (conflicts ? ' (' + n(conflicts) + ' hộ đã được sửa sau khi xuất tệp)' : '') +
+        ': chưa ghi dữ liệu nào. Sửa tệp rồi nhập lại.');
     } else if (!r.written) {
-      status('ok', 'Chạy thử: ' + r.households + ' hộ, ' + r.persons + ' người hợp lệ. Chưa ghi.');
+      status('ok', 'Chạy thử: ' + n(r.households) + ' hộ, ' + n(r.persons) + ' người hợp lệ. Chưa ghi.');
     } else {
-      status('ok', 'Đã nhập ' + r.households + ' hộ, ' + r.persons + ' người: thêm ' +
-        c.households_created + ' hộ, sửa ' + c.households_updated + ' hộ, ' +
-        c.households_unchanged + ' hộ không đổi.');
+      status('ok', 'Đã nhập ' + n(r.households) + ' hộ, ' + n(r.persons) + ' người: thêm ' +
+        n(c.households_created) + ' hộ, sửa ' + n(c.households_updated) + ' hộ, ' +
+        n(c.households_unchanged) + ' hộ không đổi.');
+    }
+    if (conflicts && r.errors.length) {
+      status('warn', 'Các hộ dưới đây (cột “Phiên bản hộ”) đã được sửa sau khi bạn xuất tệp. ' +
+        'Hãy xuất lại danh sách mới nhất, hoặc đánh dấu “Ghi đè” rồi nhập lại nếu muốn thay bằng bản trong tệp.',
+        'import-conflicts');
     }
     if (r.annotated_url) {
       const p = el('p');
@@ -52,7 +64,7 @@
       .forEach(([kind, label, cls, list]) => list.forEach((i) => {
         const tr = el('tr', { class: 'issue-' + kind });
         tr.appendChild(el('td', {}, String(i.row)));
-        tr.appendChild(el('td', {}, i.column));
+        tr.appendChild(el('td', {}, labels[i.column] || i.column));
         tr.appendChild(el('td', {}, i.message));
         tr.appendChild(el('td', { class: cls }, label));
         body.appendChild(tr);
