@@ -16,6 +16,7 @@ from litestar.params import Body
 from litestar.response import Template
 
 from pcgd.accounts.service import CurrentUser
+from pcgd.accounts.years import default_year
 from pcgd.errors import UserError
 from pcgd.standards import load_rules
 from pcgd.units import service as units
@@ -122,8 +123,12 @@ async def board_panel(user: CurrentUser, unit: units.Unit, year: int) -> dict[st
         return None
 
 
-def _year(year: int | None) -> int:
-    return units.check_year(year or date.today().year)
+async def _year(user: CurrentUser, year: int | None, code: str | None = None) -> int:
+    """The asked year, else the latest year with data (in which `code` exists)."""
+    from geo.service import NATIONAL
+
+    national = code is None or code.strip().upper() == NATIONAL
+    return await default_year(user, year, None if national else code)
 
 
 @dataclass
@@ -149,7 +154,7 @@ class MapPages(Controller):
         """A map with its table of units; /maps/VN is the country's board (admins)."""
         from geo import service
 
-        year = _year(year)
+        year = await _year(user, year, code)
         sel = _selection(year, standard, level, criterion)
         ctx = await panel_context(user, code, year, sel, communes=bool(communes), compact=True)
         target = await service.resolve_target(code, year, user)
@@ -165,7 +170,7 @@ class MapPages(Controller):
         level: str | None = None, criterion: str | None = None, communes: str | None = None,
     ) -> Template:
         """The map partial alone: the board's selector swaps it in place."""
-        year = _year(year)
+        year = await _year(user, year, code)
         sel = _selection(year, standard, level, criterion)
         ctx = await panel_context(user, code, year, sel, communes=bool(communes))
         return Template(template_name="geo_panel.html", context={"map": ctx})
@@ -190,7 +195,7 @@ class MapPages(Controller):
     ) -> Response[bytes]:
         from geo import service
 
-        year = _year(year)
+        year = await _year(user, year, code)
         sel = _selection(year, standard, level, criterion)
         data = await service.build_map(code, year, sel, communes=bool(communes), user=user)
         content = await service.render(data, fmt)
@@ -216,7 +221,7 @@ class ImportPages(Controller):
     @get("/")
     async def form(self, user: CurrentUser, year: int | None = None) -> Template:
         return Template(template_name="geo_import.html",
-                        context=_import_context(user, _year(year)))
+                        context=_import_context(user, await _year(user, year)))
 
     @post("/")
     async def submit(
@@ -225,11 +230,11 @@ class ImportPages(Controller):
     ) -> Template:
         from geo import importer, service
 
-        year = data.year or date.today().year
+        year = data.year or None
         result, error = None, None
         folder = None
         try:
-            year = _year(year)
+            year = await _year(user, year)
             upload = data.file
             if upload is None or not upload.filename:
                 raise UserError("chưa chọn tệp")

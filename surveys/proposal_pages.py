@@ -7,7 +7,6 @@ other (or the level above); each side sees only its own record until then.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -19,6 +18,7 @@ from litestar.response import Redirect, Template
 
 from pcgd.accounts.scope import require_unit
 from pcgd.accounts.service import CurrentUser
+from pcgd.accounts.years import default_year
 from pcgd.units import service as units
 from pcgd.web.security import login_required
 from surveys import proposals
@@ -60,8 +60,9 @@ class DecisionOut(msgspec.Struct):
     status: str
 
 
-def _year(year: int | None) -> int:
-    return units.check_year(year or date.today().year)
+async def _year(user: CurrentUser, year: int | None, code: str) -> int:
+    """The asked year, else the latest year with data in which the commune code exists."""
+    return await default_year(user, year, code, "commune")
 
 
 async def _list(user: CurrentUser, code: str, year: int) -> tuple[units.Unit, list[dict[str, Any]]]:
@@ -80,7 +81,7 @@ class ProposalApi(Controller):
         self, user: CurrentUser, code: str, year: int | None = None
     ) -> list[ProposalOut]:
         """Pending mover links touching the commune (only its own record of each)."""
-        _, rows = await _list(user, code, _year(year))
+        _, rows = await _list(user, code, await _year(user, year, code))
         return msgspec.convert(rows, list[ProposalOut])
 
     @post("/link-proposals/{proposal_id:int}/confirm", status_code=200)
@@ -111,7 +112,7 @@ class ProposalPages(Controller):
     @get("/communes/{code:str}/link-proposals")
     async def page(self, user: CurrentUser, code: str, year: int | None = None,
                    done: str = "") -> Template:
-        year = _year(year)
+        year = await _year(user, year, code)
         commune, rows = await _list(user, code, year)
         return Template(
             template_name="link_proposals.html",

@@ -156,7 +156,8 @@ class RegistryApi(Controller):
     async def learner(self, user: CurrentUser, learner_id: int, year: int | None = None
                       ) -> LearnerOut:
         """One learner with the full personal ID (lists mask it); the view is audited."""
-        return await service.learner(user, await scope_for(user, _year(year)), learner_id)
+        scope = await scope_for(user, await _year(user, year))
+        return await service.learner(user, scope, learner_id)
 
     @post("/import/{kind:str}", status_code=200,
           request_max_body_size=MAX_UPLOAD + 1024 * 1024)
