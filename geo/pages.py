@@ -203,7 +203,7 @@ class MapPages(Controller):
         return Response(
             content,
             media_type="image/svg+xml" if fmt == "svg" else "image/png",
-            headers={"Content-Disposition": f'inline; filename="{name}"'},
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
 
