@@ -83,6 +83,7 @@ class Sheet:
     zoom: int = 100
     freeze: tuple[int, int] | None = None
     body: Body | None = None
+    page_breaks: list[int] = field(default_factory=list)  # rows that start a new page
     preview_rows: int = 60  # the HTML preview shows at most this many rows
 
     def put(self, row: int, col: int, value: Value, style: Style = PLAIN,

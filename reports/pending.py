@@ -43,25 +43,16 @@ ROLL: dict[str, Pending] = {
         *(Pending(f"disabled_type_{k}", f"Trẻ khuyết tật {v}",
                   "dạng khuyết tật (8 dạng) trên phiếu")
           for k, v in _DISABILITY_TYPES.items()),
-        Pending("disabled_certified", "Trẻ khuyết tật có giấy xác nhận khuyết tật",
-                "giấy xác nhận khuyết tật"),
         Pending("mn_two_sessions", "Trẻ học 2 buổi/ngày", "học 2 buổi/ngày (9–10 buổi/tuần)"),
-        Pending("mn_two_sessions_d", "Trẻ khuyết tật học 2 buổi/ngày",
-                "học 2 buổi/ngày (9–10 buổi/tuần)"),
         Pending("mn_vn_prep", "Trẻ DTTS được chuẩn bị tiếng Việt",
                 "chuẩn bị tiếng Việt cho trẻ DTTS"),
         Pending("th_repeat_here", "Học sinh lưu ban (tại chỗ)", "lưu ban"),
         Pending("th_repeat_away", "Học sinh lưu ban (học nơi khác)", "lưu ban"),
         Pending("in_th_repeat", "Học sinh lưu ban (nơi khác đến)", "lưu ban"),
-        Pending("th_two_sessions", "Học sinh tiểu học học 2 buổi/ngày",
-                "học 2 buổi/ngày (9–10 buổi/tuần)"),
         Pending("relapse_lit1", "Tái mù chữ mức độ 1", "tái mù chữ theo mức độ"),
         Pending("relapse_lit2", "Tái mù chữ mức độ 2", "tái mù chữ theo mức độ"),
         Pending("household_phone", "Điện thoại của hộ (phiếu điều tra, ô 7)",
                 "số điện thoại của hộ"),
-        Pending("religion", "Tôn giáo (phiếu điều tra)", "tôn giáo"),
-        Pending("priority_group", "Diện ưu tiên / hoàn cảnh đặc biệt (phiếu điều tra, cột 22)",
-                "diện ưu tiên"),
     )
 }
 

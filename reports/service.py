@@ -7,10 +7,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from pcgd.compliance import service as compliance
 from pcgd.registry.codes import CLASSROOM_TYPES, COUNTED_CLASSROOMS, meets_training_standard
 from pcgd.standards import load_rules
 from pcgd.units import service as units
+from reports import checks
 from reports import counts as form_counts
 from reports.data import KIND_TOTAL, Area, FormData, SchoolFacts
 from reports.model import Form
@@ -299,42 +301,64 @@ def _room_shares(s: SchoolFacts) -> None:
 # --- building and writing --------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Built:
-    form: Form
+@dataclass
+class FormSet:
+    """A unit's built forms with the cross-form checks run on them."""
+
     data: FormData
+    forms: list[Form]
+    findings: list[checks.Finding]
+
+    @property
+    def disagreements(self) -> list[checks.Finding]:
+        return checks.disagreements(self.findings)
+
+    def checks_form(self) -> Form:
+        return checks.as_form(self.findings, self.data.total.label
+                              if self.data.unit_kind != "commune" else self.data.unit_name,
+                              self.data.year)
 
 
-def build_all(data: FormData, only: str | None = None) -> list[Form]:
+def build_set(data: FormData, only: str | None = None,
+              progress: Progress | None = None) -> FormSet:
+    """Build the forms (all, or the one named) and run the checks: pure CPU work."""
     from reports.forms import catalogue
 
-    return [spec.build(data) for spec in catalogue.specs(data, only)]
-
-
-async def write_set(
-    unit: units.Unit, year: int, out_dir: Path, *, only: str | None = None,
-    progress: Progress | None = None,
-) -> list[dict[str, str]]:
-    """Write the unit's form set into out_dir; [{form, path}] in catalogue order."""
-    from reports.forms import catalogue
-
-    data = await load(unit, year)
     specs = catalogue.specs(data, only)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    files = []
+    forms = []
     for i, spec in enumerate(specs):
-        form = spec.build(data)
+        forms.append(spec.build(data))
+        if progress:
+            progress(i + 1, len(specs))
+    return FormSet(data, forms, checks.run(forms))
+
+
+async def form_set(unit: units.Unit, year: int, *, only: str | None = None,
+                   progress: Progress | None = None) -> FormSet:
+    """Load and build (the build in a worker thread: it is CPU-bound)."""
+    data = await load(unit, year)
+    return await asyncio.to_thread(build_set, data, only, progress)
+
+
+def write_files(fs: FormSet, out_dir: Path, *, with_checks: bool = True,
+                progress: Progress | None = None) -> list[dict[str, str]]:
+    """Write every form (and the checks workbook) into out_dir: [{form, path}]."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    forms = [*fs.forms, *([fs.checks_form()] if with_checks else [])]
+    files = []
+    for i, form in enumerate(forms):
         path = out_dir / form.file_name
         write_form(form, path)
         files.append({"form": form.code, "path": str(path)})
         if progress:
-            progress(i + 1, len(specs))
+            progress(i + 1, len(forms))
     return files
 
 
-def zip_forms(forms: Sequence[Form]) -> bytes:
+def zip_bytes(fs: FormSet) -> bytes:
+    """Every form and the checks workbook in one .zip."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-        for form in forms:
+        for form in [*fs.forms, fs.checks_form()]:
             zf.writestr(form.file_name, form_bytes(form))
     return buffer.getvalue()

@@ -161,5 +161,7 @@ def _setup(ws: Worksheet, sheet: Sheet) -> None:
         ws.hide_gridlines(2)
     if sheet.zoom != 100:
         ws.set_zoom(sheet.zoom)
+    if sheet.page_breaks:
+        ws.set_h_pagebreaks(sheet.page_breaks)
     if sheet.freeze is not None:
         ws.freeze_panes(*sheet.freeze)

@@ -1,7 +1,8 @@
 """MN-01-TE — Thống kê trẻ em mầm non theo độ tuổi: the recovered template, cell for cell.
 
 One sheet: the commune, or for a district or province the sums of its communes ("TOÀN HUYỆN",
-"TOÀN TỈNH"; the per-unit rows are in MN-01-TC, ĐK, and each commune's own MN-01-TE). Columns F..L are ages 0..6, M the 0–5 total.
+"TOÀN TỈNH"; the per-unit rows are in MN-01-TC, ĐK, and each commune's own MN-01-TE).
+Columns F..L are ages 0..6, M the 0–5 total.
 Every count is in the PPC sense of standards.md where the row says so (rows 13–19, 27–28), so
 the rates of rows 17 and 28 are the rates the engine evaluates (mn5 attendance at 5, completion
 at 6; the NĐ 277/2025 age-group completions at 4 and 5).
