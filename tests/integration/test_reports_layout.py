@@ -13,7 +13,7 @@ import pytest
 
 from reports.forms import catalogue
 from reports.xlsx import form_bytes
-from tests.reports_demo import NEW_YEAR, OLD_YEAR, Demo, reports_demo  # noqa: F401
+from tests.reports_demo import NEW_YEAR, OLD_YEAR, Demo
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "forms"
 # Cells the form fills (unit, date, birth years) or rewords on purpose (see docs/reports.md).

@@ -13,7 +13,7 @@ from pcgd.units import service as units
 from reports import lists
 from reports.xlsx import form_bytes
 from surveys.rollup import service as rollup
-from tests.reports_demo import NEW_YEAR, OLD_YEAR, Demo, reports_demo  # noqa: F401
+from tests.reports_demo import NEW_YEAR, OLD_YEAR, Demo
 
 
 def rows_of(form) -> list[tuple]:
@@ -49,7 +49,7 @@ async def test_lists_are_the_numerators_in_vietnamese_order(reports_demo: Demo, 
 async def test_a_district_list_is_sorted_by_commune_then_name(reports_demo: Demo) -> None:
     district = await units.resolve(reports_demo.results[OLD_YEAR]["full_district"], OLD_YEAR,
                                    kind="district")
-    (spec, rows, form), = await lists.name_lists(district, OLD_YEAR, only="DS-TH")
+    (_spec, rows, form), = await lists.name_lists(district, OLD_YEAR, only="DS-TH")
     written = rows_of(form)
     assert len(written) == len(rows) > 20
     keys = [(r["commune_code"], name_key(r["full_name"])) for r in rows]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reports_demo import OLD_YEAR, Demo, reports_demo  # noqa: F401
+from tests.reports_demo import OLD_YEAR, Demo
 
 PCGD = Path(sys.executable).with_name("pcgd")
 SOFFICE = shutil.which("soffice")
@@ -31,8 +31,8 @@ def run(*args: str, database: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.slow
 @needs_office
-async def test_cli_files_open_in_libreoffice(reports_demo: Demo, database: str,
-                                             tmp_path: Path) -> None:
+def test_cli_files_open_in_libreoffice(reports_demo: Demo, database: str,
+                                       tmp_path: Path) -> None:
     commune = reports_demo.commune(OLD_YEAR)
     out = tmp_path / "forms"
     done = run("forms", "--unit", commune, "--year", str(OLD_YEAR), "-o", str(out), "--json",

@@ -12,7 +12,7 @@ import pytest
 from pcgd import db
 from pcgd.units import service as units
 from tests.factories import login, make_user
-from tests.reports_demo import OLD_YEAR, Demo, reports_demo  # noqa: F401
+from tests.reports_demo import OLD_YEAR, Demo
 
 YEAR = OLD_YEAR
 

@@ -17,7 +17,7 @@ from pcgd.units import service as units
 from reports import pending
 from reports.xlsx import form_bytes
 from surveys.rollup import service as rollup
-from tests.reports_demo import NEW_YEAR, OLD_YEAR, Demo, reports_demo  # noqa: F401
+from tests.reports_demo import NEW_YEAR, OLD_YEAR, Demo
 
 YEARS = (OLD_YEAR, NEW_YEAR)
 
@@ -185,7 +185,7 @@ async def test_mn_01_tc_dk_blocks_match_each_unit(built) -> None:
 
 
 async def test_primary_forms_equal_the_th_criteria(built) -> None:
-    for year, unit, fs, result, counts in built:
+    for _year, unit, fs, result, counts in built:
         ws = book(form_of(fs, "TH-M1")).worksheets[0]
         ppc = find_row(ws, "Phải phổ cập")
         for i, age in enumerate(range(6, 11)):
@@ -216,7 +216,7 @@ async def test_primary_forms_equal_the_th_criteria(built) -> None:
 
 
 async def test_lower_secondary_forms_equal_the_thcs_criteria(built) -> None:
-    for year, unit, fs, result, _ in built:
+    for _year, unit, fs, result, _ in built:
         ws = book(form_of(fs, "THCS-M1")).worksheets[0]
         results = [result, *result.get("children", [])] if unit.kind != "commune" else [result]
         if unit.kind == "commune":
@@ -245,7 +245,7 @@ async def test_lower_secondary_forms_equal_the_thcs_criteria(built) -> None:
 
 
 async def test_literacy_forms_equal_the_xmc_criteria(built) -> None:
-    for year, unit, fs, result, counts in built:
+    for _year, unit, fs, result, counts in built:
         ws = book(form_of(fs, "XMC-3")).worksheets[0]
         total = find_row(ws, "15–60", cols=1)
         assert ws.cell(total, 3).value == sum(counts.get(a, {}).get("ppc", 0)
@@ -279,7 +279,7 @@ async def test_literacy_forms_equal_the_xmc_criteria(built) -> None:
 
 
 async def test_staff_and_facility_ratios_equal_the_tt07_conditions(built) -> None:
-    for year, unit, fs, result, _ in built:
+    for year, unit, fs, _result, _ in built:
         if unit.kind != "commune":
             continue
         commune = await units.resolve(unit.code, year, kind="commune")
@@ -304,7 +304,7 @@ async def test_staff_and_facility_ratios_equal_the_tt07_conditions(built) -> Non
 
 
 async def test_pending_cells_are_empty_not_zero(built) -> None:
-    year, unit, fs, *_ = next(b for b in built if b[1].kind == "commune")
+    _year, _unit, fs, *_ = next(b for b in built if b[1].kind == "commune")
     te = book(form_of(fs, "MN-01-TE")).worksheets[0]
     assert all(te.cell(20, c).value is None for c in range(6, 14))  # DTTS prepared in Vietnamese
     assert all(te.cell(22, c).value is None for c in range(6, 14))  # two sessions a day
