@@ -26,7 +26,9 @@ def display(cell: Cell) -> str:
         return fmt_num(value * 100, decimals, trim=False) + "%"
     if isinstance(value, float) and not value.is_integer():
         return fmt_num(value, 2)
-    return fmt_int(int(value))
+    if "#,##0" in num:
+        return fmt_int(int(value))
+    return str(int(value))  # General format: years, row codes, column numbers
 
 
 def _classes(style: Style) -> str:
@@ -62,6 +64,41 @@ def render(sheet: Sheet, limit: int | None = None) -> Markup:
             for c in range(c1, c2 + 1):
                 if (r, c) != (r1, c1):
                     covered.add((r, c))
+    # Text that Excel lets run over empty neighbours (titles, unit lines, unmerged labels)
+    # spans them here: to the right, or to the left for right-aligned text ("Mẫu: …").
+    moved: dict[tuple[int, int], Cell] = {}
+    first_number = {}
+    for (r, c), cell in sheet.cells.items():
+        if isinstance(cell.value, int | float) and c < first_number.get(r, last_col + 1):
+            first_number[r] = c
+    for (r, c), cell in sorted(sheet.cells.items()):
+        if (r > shown or (r, c) in spans or (r, c) in covered or not isinstance(cell.value, str)
+                or cell.style.wrap or not cell.value):
+            continue
+        limit = first_number.get(r, last_col + 1)
+
+        def free(k: int, r: int = r, limit: int = limit) -> bool:
+            if k < 0 or k > last_col or k >= limit or (r, k) in covered or (r, k) in spans:
+                return False
+            other = sheet.cells.get((r, k))
+            return other is None or other.value in (None, "")
+
+        if cell.style.h == "right":
+            start = c
+            while free(start - 1):
+                start -= 1
+            if start < c:
+                spans[(r, start)] = (1, c - start + 1)
+                covered.update((r, k) for k in range(start + 1, c + 1))
+                covered.discard((r, start))
+                moved[(r, start)] = cell
+            continue
+        end = c
+        while free(end + 1):
+            end += 1
+        if end > c:
+            spans[(r, c)] = (1, end - c + 1)
+            covered.update((r, k) for k in range(c + 1, end + 1))
     parts = ['<div class="form-sheet"><table class="form-table"><colgroup>']
     for c in range(last_col + 1):
         width = round(sheet.widths.get(c, 8.43))
@@ -72,7 +109,7 @@ def render(sheet: Sheet, limit: int | None = None) -> Markup:
         for c in range(last_col + 1):
             if (r, c) in covered:
                 continue
-            cell = sheet.cells.get((r, c))
+            cell = moved.get((r, c)) or sheet.cells.get((r, c))
             attrs = ""
             if (r, c) in spans:
                 rows, cols = spans[(r, c)]

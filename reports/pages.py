@@ -17,9 +17,10 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from litestar import Controller, MediaType, Request, Response, get
 from litestar.response import Redirect, Template
 
+from pcgd import db
 from pcgd.accounts.scope import require_unit
 from pcgd.accounts.service import CurrentUser
-from pcgd.errors import NotFound
+from pcgd.errors import NotFound, UserError
 from pcgd.units import service as units
 from pcgd.web.controllers import latest_year
 from pcgd.web.security import login_required
@@ -59,6 +60,20 @@ async def _unit(user: CurrentUser, code: str, year: int | None) -> tuple[units.U
     return unit, year
 
 
+async def _latest_year_of(unit: units.Unit) -> int:
+    """The latest survey year with counts whose unit tree holds the account's unit (a 2024
+    district account lands on 2024, not on the 2025 tree where its district does not exist)."""
+    rows = await db.pool().fetch("SELECT DISTINCT year FROM commune_age_count ORDER BY 1 DESC")
+    for row in rows:
+        try:
+            found = await units.resolve(unit.code, row["year"], kind=unit.kind)
+        except UserError:
+            continue
+        if found.id == unit.id:
+            return int(row["year"])
+    return date.today().year
+
+
 def _years() -> list[int]:
     return list(range(units.FIRST_SURVEY_YEAR, date.today().year + 2))
 
@@ -72,10 +87,10 @@ class FormPages(Controller):
     @get("/forms")
     async def mine(self, user: CurrentUser, year: int | None = None) -> Redirect:
         """The nav link: the user's own unit's forms (an admin picks a unit first)."""
-        year = year or await latest_year(user)
-        if user.unit_code is None:
-            return Redirect(path=f"/units?year={year}")
-        unit = await units.get(user.unit_id)  # type: ignore[arg-type]
+        if user.unit_id is None:
+            return Redirect(path=f"/units?year={year or await latest_year(user)}")
+        unit = await units.get(user.unit_id)
+        year = year or await _latest_year_of(unit)
         return Redirect(path=f"/units/{unit.code}/forms?year={year}")
 
     @get("/units/{code:str}/forms")

@@ -1,6 +1,6 @@
 """One prepared database for the reports tests: two demo provinces (2024 with its fully entered
 district, 2025), their form sets and logins, built once per test session and shared by the
-integration and browser tests (import `reports_demo` into a test module to use it)."""
+integration and browser tests (import `reports_demo_fixture` into a test module)."""
 
 from __future__ import annotations
 
@@ -39,8 +39,8 @@ class Demo:
 _built: Demo | None = None
 
 
-@pytest.fixture(scope="session")
-async def reports_demo(database: str) -> Demo:
+@pytest.fixture(scope="session", name="reports_demo")
+async def reports_demo_fixture(database: str) -> Demo:
     global _built
     if _built is None:
         from pcgd.demo import service as demo
