@@ -24,79 +24,93 @@ from pcgd.standards.metrics import DISABLED_SUFFIX, MAX_AGE
 from surveys.rollup import sql as rollup
 
 AWAY = "(enrolled_level <> '' AND school_commune IS DISTINCT FROM commune)"
-HERE = f"NOT {AWAY}"
-FEMALE = "sex = 'F'"
-MINORITY = rollup.MINORITY
-OUT = rollup.OUT
 N = rollup.NUMERATORS
-DROPPED = "(enrolled_level = '' AND dropout IS NOT NULL)"
 
-# Counted inside the PPC group (and again inside the disabled-able group, suffix `_d`, which
-# the `unable_only` policy adds, exactly as the engine does with the stored numerators).
-PPC_SPLITS: dict[str, str] = {
-    "mn_att_here": f"{N['mn_attending']} AND {HERE}",
-    "mn_att_away": f"{N['mn_attending']} AND {AWAY}",
-    "mn_att_female": f"{N['mn_attending']} AND {FEMALE}",
-    "mn_att_minority": f"{N['mn_attending']} AND {MINORITY}",
-    **{f"th{g}_here": f"enrolled_level = 'TH' AND grade = '{g}' AND {HERE}" for g in range(1, 6)},
-    **{f"th{g}_away": f"enrolled_level = 'TH' AND grade = '{g}' AND {AWAY}" for g in range(1, 6)},
-    "th_done_here": f"{N['th_completed']} AND {HERE}",
-    "th_done_away": f"{N['th_completed']} AND {AWAY}",
-    "th_in_primary": "enrolled_level = 'TH' AND hgc < 5",
-    "th_drop": f"{DROPPED} AND dropout BETWEEN 1 AND 5",
-    "never_school": "enrolled_level = '' AND hgc = 0 AND dropout IS NULL AND xmc = 0",
-    **{f"thcs{g}_here": f"enrolled_level IN ('THCS','GDTX_THCS') AND grade = '{g}' AND {HERE}"
-       for g in range(6, 10)},
-    **{f"thcs{g}_away": f"enrolled_level IN ('THCS','GDTX_THCS') AND grade = '{g}' AND {AWAY}"
-       for g in range(6, 10)},
-    "thcs_done_here": f"{N['thcs_graduated']} AND {HERE}",
-    "thcs_done_away": f"{N['thcs_graduated']} AND {AWAY}",
-    "studying_here": f"{N['studying']} AND {HERE}",
-    "studying_away": f"{N['studying']} AND {AWAY}",
-    "thcs_drop": f"{DROPPED} AND dropout BETWEEN 6 AND 9",
-    "ppc_fm": f"{FEMALE} AND {MINORITY}",
-    "lit1_female": f"{N['lit1']} AND {FEMALE}",
-    "lit1_minority": f"{N['lit1']} AND {MINORITY}",
-    "lit1_fm": f"{N['lit1']} AND {FEMALE} AND {MINORITY}",
-    "lit2_female": f"{N['lit2']} AND {FEMALE}",
-    "lit2_minority": f"{N['lit2']} AND {MINORITY}",
-    "lit2_fm": f"{N['lit2']} AND {FEMALE} AND {MINORITY}",
-    "xmc_learning": "enrolled_level = 'XMC'",
+# Facts of a row computed once (a layer between the derived row and the counts), so the many
+# counts below test ready booleans; the definitions are the roll-up's own SQL snippets.
+FLAGS: dict[str, str] = {
+    "f_ppc": rollup.PPC,
+    "f_ppc_d": rollup.PPC_D,
+    "f_out": rollup.OUT,
+    "f_away": AWAY,
+    "f_fem": "sex = 'F'",
+    "f_mino": rollup.MINORITY,
+    "f_dropped": "(enrolled_level = '' AND dropout IS NOT NULL)",
+    "f_thcs": "enrolled_level IN ('THCS','GDTX_THCS')",
+    **{f"n_{name}": f"({cond})" for name, cond in N.items()},
+}
+TH, THCS, MN, XMC, YOUTH, ALL = (6, 14), (11, 18), (0, 6), (15, 60), (0, 18), (0, 61)
+
+# name → (ages the forms print it for, condition). Counted inside the PPC group, and again
+# inside the disabled-able group (suffix `_d`) that the `unable_only` policy adds, exactly as
+# the engine does with the stored numerators. Outside its ages a count is not computed.
+PPC_SPLITS: dict[str, tuple[tuple[int, int], str]] = {
+    "mn_att_here": (MN, "n_mn_attending AND NOT f_away"),
+    "mn_att_away": (MN, "n_mn_attending AND f_away"),
+    "mn_att_female": (MN, "n_mn_attending AND f_fem"),
+    "mn_att_minority": (MN, "n_mn_attending AND f_mino"),
+    **{f"th{g}_here": (TH, f"enrolled_level = 'TH' AND grade = '{g}' AND NOT f_away")
+       for g in range(1, 6)},
+    **{f"th{g}_away": (TH, f"enrolled_level = 'TH' AND grade = '{g}' AND f_away")
+       for g in range(1, 6)},
+    "th_done_here": (TH, "n_th_completed AND NOT f_away"),
+    "th_done_away": (TH, "n_th_completed AND f_away"),
+    "th_in_primary": (TH, "enrolled_level = 'TH' AND hgc < 5"),
+    "th_drop": (TH, "f_dropped AND dropout BETWEEN 1 AND 5"),
+    "never_school": (TH, "enrolled_level = '' AND hgc = 0 AND dropout IS NULL AND xmc = 0"),
+    **{f"thcs{g}_here": (THCS, f"f_thcs AND grade = '{g}' AND NOT f_away") for g in range(6, 10)},
+    **{f"thcs{g}_away": (THCS, f"f_thcs AND grade = '{g}' AND f_away") for g in range(6, 10)},
+    "thcs_done_here": (THCS, "n_thcs_graduated AND NOT f_away"),
+    "thcs_done_away": (THCS, "n_thcs_graduated AND f_away"),
+    "studying_here": (THCS, "n_studying AND NOT f_away"),
+    "studying_away": (THCS, "n_studying AND f_away"),
+    "thcs_drop": (THCS, "f_dropped AND dropout BETWEEN 6 AND 9"),
+    "ppc_fm": (XMC, "f_fem AND f_mino"),
+    "lit1_female": (XMC, "n_lit1 AND f_fem"),
+    "lit1_minority": (XMC, "n_lit1 AND f_mino"),
+    "lit1_fm": (XMC, "n_lit1 AND f_fem AND f_mino"),
+    "lit2_female": (XMC, "n_lit2 AND f_fem"),
+    "lit2_minority": (XMC, "n_lit2 AND f_mino"),
+    "lit2_fm": (XMC, "n_lit2 AND f_fem AND f_mino"),
+    "xmc_learning": (XMC, "enrolled_level = 'XMC'"),
 }
 
 # Counted over the whole roll (not a PPC split).
-ROLL_SPLITS: dict[str, str] = {
-    "roll_fm": f"{FEMALE} AND {MINORITY}",
-    "dis_able_enrolled": f"disability = 'able' AND NOT {OUT} AND enrolled_level <> ''",
-    "th_done_out": f"{N['th_completed']} AND NOT ({rollup.PPC}) AND NOT ({rollup.PPC_D})",
-    "th_pupils": f"NOT {OUT} AND enrolled_level = 'TH'",
-    "th_pupils_disabled": f"NOT {OUT} AND enrolled_level = 'TH' AND disability <> ''",
-    "thcs_pupils": f"NOT {OUT} AND enrolled_level IN ('THCS','GDTX_THCS')",
+ROLL_SPLITS: dict[str, tuple[tuple[int, int], str]] = {
+    "dis_able_enrolled": (YOUTH, "disability = 'able' AND NOT f_out AND enrolled_level <> ''"),
+    "th_done_out": (TH, "n_th_completed AND NOT f_ppc AND NOT f_ppc_d"),
+    "th_pupils": (ALL, "NOT f_out AND enrolled_level = 'TH'"),
+    "th_pupils_disabled": (ALL, "NOT f_out AND enrolled_level = 'TH' AND disability <> ''"),
+    "thcs_pupils": (ALL, "NOT f_out AND f_thcs"),
 }
 
 # Non-residents at a school of the commune (keyed by the school's commune).
-INCOMING: dict[str, str] = {
-    "in_mn_att": N["mn_attending"],
-    "in_mn_done": "mn_done",
-    **{f"in_th{g}": f"enrolled_level = 'TH' AND grade = '{g}'" for g in range(1, 6)},
-    "in_th_done": N["th_completed"],
-    **{f"in_thcs{g}": f"enrolled_level IN ('THCS','GDTX_THCS') AND grade = '{g}'"
-       for g in range(6, 10)},
-    "in_thcs_done": N["thcs_graduated"],
-    "in_studying": N["studying"],
+INCOMING: dict[str, tuple[tuple[int, int], str]] = {
+    "in_mn_att": (MN, "n_mn_attending"),
+    "in_mn_done": (MN, "mn_done"),
+    **{f"in_th{g}": (TH, f"enrolled_level = 'TH' AND grade = '{g}'") for g in range(1, 6)},
+    "in_th_done": (TH, "n_th_completed"),
+    **{f"in_thcs{g}": (THCS, f"f_thcs AND grade = '{g}'") for g in range(6, 10)},
+    "in_thcs_done": (THCS, "n_thcs_graduated"),
+    "in_studying": (THCS, "n_studying"),
 }
 
-RESIDENT_COUNTS: dict[str, str] = {
-    **{name: f"{rollup.PPC} AND {cond}" for name, cond in PPC_SPLITS.items()},
-    **{name + DISABLED_SUFFIX: f"{rollup.PPC_D} AND {cond}" for name, cond in PPC_SPLITS.items()},
+RESIDENT_COUNTS: dict[str, tuple[tuple[int, int], str]] = {
+    **{name: (ages, f"f_ppc AND {cond}") for name, (ages, cond) in PPC_SPLITS.items()},
+    **{name + DISABLED_SUFFIX: (ages, f"f_ppc_d AND {cond}")
+       for name, (ages, cond) in PPC_SPLITS.items()},
     **ROLL_SPLITS,
 }
 NAMES: tuple[str, ...] = (*RESIDENT_COUNTS, *INCOMING)
+#: the ages each computed count exists for (the data object refuses others)
+BANDS: dict[str, tuple[int, int]] = {
+    name: ages for name, (ages, _) in {**RESIDENT_COUNTS, **INCOMING}.items()
+}
 
 
 def _rows(where: str, *, hamlet: bool = False) -> str:
-    """The surveys' derived row plus the grade, the dropout grade (and the hamlet)."""
-    return (
+    """The surveys' derived row, the grade, the dropout grade (and the hamlet), with FLAGS."""
+    base = (
         f"SELECT {rollup.DERIVED}, py.enrolled_grade AS grade, py.dropout_grade AS dropout"
         + (", h.hamlet" if hamlet else "")
         + " FROM person_year py JOIN person p ON p.id = py.person"
@@ -104,44 +118,57 @@ def _rows(where: str, *, hamlet: bool = False) -> str:
         + " LEFT JOIN school s ON s.code = py.school_code AND py.school_code <> ''"
         f" WHERE {where} AND py.year >= p.birth_year OFFSET 0"
     )
+    flags = ", ".join(f"{cond} AS {name}" for name, cond in FLAGS.items())
+    return f"SELECT d.*, {flags} FROM ({base}) d OFFSET 0"
 
 
-def _counts(conditions: dict[str, str]) -> str:
-    return ",\n    ".join(f"count(*) FILTER (WHERE {c}) AS {n}" for n, c in conditions.items())
+def _counts(conditions: dict[str, tuple[tuple[int, int], str]], skip: tuple[str, ...] = ()
+            ) -> str:
+    """count(*) FILTER per name, the cheap age test first (it short-circuits most rows);
+    names in `skip` are written as 0 (not needed under the rule set's policy)."""
+    out = []
+    for name, ((lo, hi), cond) in conditions.items():
+        if name in skip:
+            out.append(f"0::bigint AS {name}")
+            continue
+        guard = "" if (lo, hi) == ALL else f"age BETWEEN {lo} AND {hi} AND "
+        out.append(f"count(*) FILTER (WHERE {guard}{cond}) AS {name}")
+    return ",\n    ".join(out)
 
 
+_RESIDENT_ROWS = _rows("py.commune = ANY($1::int[]) AND py.year = $2")
 RESIDENT_SQL = (
     f"SELECT commune, age,\n    {_counts(RESIDENT_COUNTS)}\n"
-    f"FROM ({_rows('py.commune = ANY($1::int[]) AND py.year = $2')}) r GROUP BY commune, age"
+    f"FROM ({_RESIDENT_ROWS}) r GROUP BY commune, age"
 )
+#: the same without the disabled-able twins, which only the `unable_only` policy reads
+TWINS = tuple(name + DISABLED_SUFFIX for name in PPC_SPLITS)
+RESIDENT_SQL_NO_TWINS = (
+    f"SELECT commune, age,\n    {_counts(RESIDENT_COUNTS, TWINS)}\n"
+    f"FROM ({_RESIDENT_ROWS}) r GROUP BY commune, age"
+)
+_HAMLET: dict[str, tuple[tuple[int, int], str]] = {
+    "roll": (ALL, "TRUE"), "ppc": (ALL, "f_ppc"), "ppc_d": (ALL, "f_ppc_d"),
+    "roll_female": (ALL, "f_fem"), "roll_minority": (ALL, "f_mino"),
+    **{n + s: (XMC, f"{g} AND {cond}")
+       for n, cond in {"lit1": "n_lit1", "lit2": "n_lit2", "ppc_female": "f_fem",
+                       "ppc_minority": "f_mino",
+                       **{k: PPC_SPLITS[k][1] for k in ("ppc_fm", "lit1_female", "lit1_minority",
+                                                         "lit1_fm", "lit2_female",
+                                                         "lit2_minority", "lit2_fm")}}.items()
+       for s, g in (("", "f_ppc"), (DISABLED_SUFFIX, "f_ppc_d"))},
+}
 HAMLET_SQL = (
-    "SELECT hamlet, age,\n    count(*) AS roll,\n"
-    f"    count(*) FILTER (WHERE {rollup.PPC}) AS ppc,\n"
-    f"    count(*) FILTER (WHERE {rollup.PPC_D}) AS ppc_d,\n"
-    f"    count(*) FILTER (WHERE {FEMALE}) AS roll_female,\n"
-    f"    count(*) FILTER (WHERE {MINORITY}) AS roll_minority,\n"
-    + ",\n".join(
-        f"    count(*) FILTER (WHERE {rollup.PPC} AND {c}) AS {n},"
-        f" count(*) FILTER (WHERE {rollup.PPC_D} AND {c}) AS {n}{DISABLED_SUFFIX}"
-        for n, c in {**{k: N[k] for k in ("lit1", "lit2")},
-                     "ppc_female": FEMALE, "ppc_minority": MINORITY,
-                     **{k: PPC_SPLITS[k] for k in ("ppc_fm", "lit1_female", "lit1_minority",
-                                                    "lit1_fm", "lit2_female", "lit2_minority",
-                                                    "lit2_fm")}}.items()
-    )
-    + f"\nFROM ({_rows('py.commune = $1 AND py.year = $2', hamlet=True)}) r GROUP BY hamlet, age"
+    f"SELECT hamlet, age,\n    {_counts(_HAMLET)}\n"
+    f"FROM ({_rows('py.commune = $1 AND py.year = $2', hamlet=True)}) r GROUP BY hamlet, age"
 )
 INCOMING_SQL = (
     f"SELECT school_commune AS commune, age,\n    {_counts(INCOMING)}\n"
     f"FROM ({_rows('py.year = $1 AND py.school_code <> ' + repr(''))}) r"
-    f" WHERE school_commune <> commune AND NOT {OUT} GROUP BY school_commune, age"
+    " WHERE school_commune <> commune AND NOT f_out GROUP BY school_commune, age"
 )
-HAMLET_NAMES: tuple[str, ...] = (
-    "roll", "ppc", "ppc_d", "roll_female", "roll_minority",
-    *(n + s for n in ("lit1", "lit2", "ppc_female", "ppc_minority", "ppc_fm", "lit1_female",
-                      "lit1_minority", "lit1_fm", "lit2_female", "lit2_minority", "lit2_fm")
-      for s in ("", DISABLED_SUFFIX)),
-)
+HAMLET_NAMES: tuple[str, ...] = tuple(_HAMLET)
+HAMLET_BANDS: dict[str, tuple[int, int]] = {n: a for n, (a, _) in _HAMLET.items()}
 
 Matrix = np.ndarray  # ages (0..MAX_AGE) × names, int64
 AGES = MAX_AGE + 1
@@ -162,7 +189,7 @@ def _matrices(rows: Sequence[asyncpg.Record], n: int) -> dict[int, Matrix]:
 
 # --- caches keyed by change stamps ---------------------------------------------------------
 
-_resident: dict[tuple[int, int], tuple[int, Matrix]] = {}
+_resident: dict[tuple[int, int, bool], tuple[int, Matrix]] = {}
 _incoming: dict[int, tuple[tuple[int, int], dict[int, Matrix]]] = {}
 
 
@@ -175,19 +202,22 @@ async def _stamps(commune_ids: Sequence[int], year: int) -> dict[int, int]:
     return {c: found.get(c, 0) for c in commune_ids}
 
 
-async def resident_counts(commune_ids: Sequence[int], year: int) -> dict[int, Matrix]:
+async def resident_counts(commune_ids: Sequence[int], year: int, *, twins: bool = False
+                          ) -> dict[int, Matrix]:
     """The residents' splits per commune (AGES × RESIDENT_NAMES), recomputed only for
-    communes whose counts changed since they were last read."""
+    communes whose counts changed since they were last read. `twins`: also count the
+    disabled-able twins (the `unable_only` policy); otherwise those columns are 0."""
     stamps = await _stamps(commune_ids, year)
     stale = [c for c in commune_ids
-             if (hit := _resident.get((c, year))) is None or hit[0] != stamps[c]]
+             if (hit := _resident.get((c, year, twins))) is None or hit[0] != stamps[c]]
     if stale:
-        fresh = _matrices(await db.pool().fetch(RESIDENT_SQL, stale, year), len(RESIDENT_NAMES))
+        query = RESIDENT_SQL if twins else RESIDENT_SQL_NO_TWINS
+        fresh = _matrices(await db.pool().fetch(query, stale, year), len(RESIDENT_NAMES))
         for c in stale:
-            _resident[(c, year)] = (
+            _resident[(c, year, twins)] = (
                 stamps[c], fresh.get(c, np.zeros((AGES, len(RESIDENT_NAMES)), dtype=np.int64))
             )
-    return {c: _resident[(c, year)][1] for c in commune_ids}
+    return {c: _resident[(c, year, twins)][1] for c in commune_ids}
 
 
 async def incoming_counts(commune_ids: Sequence[int], year: int) -> dict[int, Matrix]:

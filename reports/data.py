@@ -36,6 +36,7 @@ class Area:
     dbkk: bool = False
     commune_ids: tuple[int, ...] = ()
     names: dict[str, int] | None = None  # its own columns (hamlets have fewer counts)
+    bands: dict[str, tuple[int, int]] | None = None  # and the ages they are counted for
 
     def standard(self, std: str) -> dict[str, Any] | None:
         if self.evaluation is None:
@@ -90,6 +91,7 @@ class FormData:
     hamlets: list[Area]  # a commune's hamlets; empty above a commune
     schools: list[SchoolFacts]
     school_area: dict[str, str]  # school code → code of the part (or hamlet-less commune) it is in
+    bands: dict[str, tuple[int, int]] = field(default_factory=dict)  # computed counts' ages
     pending_used: set[str] = field(default_factory=set)
 
     # -- counts ------------------------------------------------------------------------------
@@ -103,6 +105,9 @@ class FormData:
         if col is None:
             raise KeyError(f"no count {name!r} for {area.kind} {area.code}")
         hi = lo if hi is None else hi
+        band = (area.bands if area.names else self.bands).get(name)
+        if band is not None and (lo < band[0] or hi > band[1]):
+            raise ValueError(f"{name} is counted for ages {band[0]}–{band[1]} only, not {lo}–{hi}")
         return int(area.matrix[lo : hi + 1, col].sum())
 
     def missing(self, name: str) -> None:

@@ -75,7 +75,8 @@ FROM person_year py JOIN person p ON p.id = py.person
 JOIN household h ON h.id = py.household JOIN hamlet m ON m.id = h.hamlet
 JOIN admin_unit u ON u.id = py.commune
 LEFT JOIN school s ON s.code = py.school_code AND py.school_code <> ''
-WHERE py.commune = ANY($1::int[]) AND py.year = $2 AND py.year >= p.birth_year OFFSET 0
+WHERE py.commune = ANY($1::int[]) AND py.year = $2 AND py.year >= p.birth_year
+  AND py.year - p.birth_year BETWEEN {{lo}} AND {{hi}} OFFSET 0
 """
 
 
@@ -92,10 +93,11 @@ def list_sql(spec: ListSpec, *, able_disabled: bool) -> str:
     )
     year_value = f"r.{year}" if year else "NULL::smallint"
     lo, hi = spec.band
+    rows = _ROW.format(lo=lo, hi=hi)  # the band first: the derived row only for its ages
     return (
         f"SELECT r.commune_code, r.commune_name, r.full_name, r.birth_date, r.birth_year,"
         f" r.sex, r.ethnicity, r.hamlet, r.father_name, r.mother_name, {year_value} AS done,"
-        f" {school} AS school FROM ({_ROW}) r"
+        f" {school} AS school FROM ({rows}) r"
         f" WHERE r.age BETWEEN {lo} AND {hi} AND {group} AND ({spec.condition})"
     )
 

@@ -62,10 +62,11 @@ async def _stored(commune_ids: list[int], year: int) -> dict[int, np.ndarray]:
     return out
 
 
-async def _commune_matrices(commune_ids: list[int], year: int) -> dict[int, np.ndarray]:
+async def _commune_matrices(commune_ids: list[int], year: int, twins: bool
+                            ) -> dict[int, np.ndarray]:
     """Each commune's AGES × NAMES matrix: stored counts, residents' splits, incoming pupils."""
     stored = await _stored(commune_ids, year)
-    resident = await form_counts.resident_counts(commune_ids, year)
+    resident = await form_counts.resident_counts(commune_ids, year, twins=twins)
     incoming = await form_counts.incoming_counts(commune_ids, year)
     return {c: np.hstack((stored[c], resident[c], incoming[c])) for c in commune_ids}
 
@@ -83,12 +84,12 @@ async def load(unit: units.Unit, year: int, *, policy: str | None = None) -> For
     ids = [c.id for c in communes]
     evaluation = await compliance.evaluate_unit(unit, year, policy=policy, with_children=True)
     children = {r["unit"]["code"]: r for r in evaluation.pop("children", [])}
-    mats = await _commune_matrices(ids, year)
+    chosen = load_rules().resolve_policy("disabled_excluded", policy)
+    mats = await _commune_matrices(ids, year, twins=chosen == "unable_only")
     flags = await units.dbkk_flags(ids, year)
     chain = await units.ancestors(unit)
     province = next((u for u in [unit, *chain] if u.kind == "province"), unit)
     district = next((u for u in [unit, *chain] if u.kind == "district"), None)
-    chosen = load_rules().resolve_policy("disabled_excluded", policy)
 
     total = Area(unit.code, unit.name, unit.kind,
                  KIND_TOTAL[unit.kind] if unit.kind != "commune" else unit.name,
@@ -121,7 +122,7 @@ async def load(unit: units.Unit, year: int, *, policy: str | None = None) -> For
         year=year, unit_code=unit.code, unit_name=unit.name, unit_kind=unit.kind,
         province_name=province.name, district_name=district.name if district else "",
         tier=units.tier_of(year), policy=chosen, names=NAMES, total=total, parts=parts,
-        hamlets=hamlets, schools=schools, school_area=school_area,
+        hamlets=hamlets, schools=schools, school_area=school_area, bands=form_counts.BANDS,
     )
 
 
@@ -137,7 +138,7 @@ async def _hamlet_areas(commune: units.Unit, year: int) -> list[Area]:
     empty = np.zeros((form_counts.AGES, len(HAMLET_NAMES)), dtype=np.int64)
     return [
         Area(str(r["id"]), r["name"], "hamlet", r["name"], mats.get(r["id"], empty),
-             names=HAMLET_NAMES, commune_ids=(commune.id,))
+             names=HAMLET_NAMES, bands=form_counts.HAMLET_BANDS, commune_ids=(commune.id,))
         for r in ordered
     ]
 
