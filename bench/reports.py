@@ -190,7 +190,8 @@ async def parent(args: argparse.Namespace) -> int:
     await db.close()
     try:
         load_before = os.getloadavg()[0]
-        child = subprocess.run(
+        child = await asyncio.to_thread(
+            subprocess.run,
             [sys.executable, __file__, "--measure", url, "--province", code, "--year",
              str(args.year), "--repeat", str(args.repeat)],
             capture_output=True, text=True, env=os.environ.copy(),
