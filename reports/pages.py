@@ -107,6 +107,8 @@ class FormPages(Controller):
             "findings": built.findings, "bad": built.disagreements,
             "pending_used": [pending.ALL[n] for n in sorted(built.data.pending_used)],
             "lists": lists.SPECS, "hamlets": hamlets,
+            "parts": [{"code": a.code, "name": a.name, "kind": a.kind}
+                      for a in built.data.parts],
             "has_data": bool(built.data.total.evaluation
                              and built.data.total.evaluation.get("has_data")),
         })
