@@ -95,22 +95,20 @@ class FormPages(Controller):
 
     @get("/units/{code:str}/forms")
     async def index(self, user: CurrentUser, code: str, year: int | None = None) -> Template:
+        """The list of forms; the cross-form checks load from the API with the progress bar
+        (building a province's set takes a few seconds)."""
         unit, year = await _unit(user, code, year)
-        built = await service.form_set(unit, year)
         hamlets = await lists.hamlets_of(unit, year) if unit.kind == "commune" else []
         chain = list(reversed(await units.ancestors(unit)))
+        parts = await _lower_units(unit, year)
+        has_data = bool(await db.pool().fetchval(
+            "SELECT EXISTS (SELECT 1 FROM household WHERE year = $1 AND commune = ANY($2))",
+            year, [c.id for c in await units.communes_under(unit, year)]))
         return Template(template_name="reports_forms.html", context={
             "user": user, "unit": unit, "year": year, "years": _years(), "kind_vi": KIND_VI,
-            "chain": chain,
-            "groups": _groups(built.forms),
-            "not_produced": catalogue.NOT_PRODUCED,
-            "findings": built.findings, "bad": built.disagreements,
-            "pending_used": [pending.ALL[n] for n in sorted(built.data.pending_used)],
-            "lists": lists.SPECS, "hamlets": hamlets,
-            "parts": [{"code": a.code, "name": a.name, "kind": a.kind}
-                      for a in built.data.parts],
-            "has_data": bool(built.data.total.evaluation
-                             and built.data.total.evaluation.get("has_data")),
+            "chain": chain, "groups": _groups(), "not_produced": catalogue.NOT_PRODUCED,
+            "pending": list(pending.ALL.values()), "lists": lists.SPECS, "hamlets": hamlets,
+            "parts": parts, "has_data": has_data,
         })
 
     @get("/units/{code:str}/forms/checks")
@@ -199,13 +197,20 @@ async def _one(unit: units.Unit, year: int, slug: str) -> Form:
     return built.forms[0]
 
 
-def _groups(forms: list[Form]) -> list[dict[str, Any]]:
+def _groups() -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    by_code = {spec.code: spec for spec in catalogue.SPECS}
-    for form in forms:
-        spec = by_code[form.code]
+    for spec in catalogue.SPECS:
         if not out or out[-1]["group"] != spec.group:
             out.append({"group": spec.group, "forms": []})
-        out[-1]["forms"].append({"code": form.code, "title": spec.title, "slug": spec.slug,
-                                 "file": form.file_name, "sheets": len(form.sheets)})
+        out[-1]["forms"].append({"code": spec.code, "title": spec.title, "slug": spec.slug,
+                                 "file": spec.file_name})
     return out
+
+
+async def _lower_units(unit: units.Unit, year: int) -> list[units.Unit]:
+    """The units whose own forms a district or province page links to."""
+    if unit.kind == "commune":
+        return []
+    if unit.kind == "province" and units.tier_of(year) == 3:
+        return await units.list_units(year, parent=unit, kind="district")
+    return await units.communes_under(unit, year)

@@ -63,6 +63,43 @@
     });
   });
 
+  // The cross-form checks: the API builds the whole set, which takes a few seconds.
+  var summary = document.getElementById("checks-summary");
+  if (summary && window.fetch) {
+    var timer = creep("Đang lập biểu và kiểm tra số liệu");
+    fetch(summary.getAttribute("data-src"), { credentials: "same-origin",
+      headers: { "Accept": "application/json" } }).then(function (response) {
+      if (!response.ok) { throw new Error("Lỗi " + response.status); }
+      return response.json();
+    }).then(function (data) {
+      clearInterval(timer);
+      var text = document.getElementById("checks-text");
+      var list = document.getElementById("checks-list");
+      var total = data.checks.length;
+      if (data.disagreements === 0) {
+        text.className = "pass";
+        text.textContent = "Cả " + total + " phép so sánh đều khớp (MN-01-TE ↔ TH-M1 trẻ 6 tuổi, " +
+          "TH-M1 ↔ THCS-M1 trẻ 11–14 tuổi, THCS-M1 ↔ XMC-3 người 15–18 tuổi…).";
+      } else {
+        text.className = "fail";
+        text.textContent = "Có " + data.disagreements + " chỗ lệch trên " + total + " phép so sánh.";
+        data.checks.filter(function (c) { return !c.agrees; }).slice(0, 10).forEach(function (c) {
+          var li = document.createElement("li");
+          li.textContent = c.check + " — " + c.area + ": " + c.left + " = " + c.left_value +
+            ", " + c.right + " = " + c.right_value;
+          list.appendChild(li);
+        });
+      }
+      summary.setAttribute("data-disagreements", String(data.disagreements));
+      pcgd.progress(1, "Xong");
+      setTimeout(function () { pcgd.progress(null); }, 500);
+    }).catch(function (error) {
+      clearInterval(timer);
+      pcgd.progress(null);
+      document.getElementById("checks-text").textContent = "Không kiểm tra được: " + error.message;
+    });
+  }
+
   var panel = document.getElementById("preview-panel");
   var body = document.getElementById("preview-body");
   var title = document.getElementById("preview-title");

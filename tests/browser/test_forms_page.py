@@ -42,7 +42,9 @@ async def test_commune_account_previews_and_downloads(live_server: str, chromium
         await page.wait_for_url(f"{live_server}/units/{commune['unit']}/forms?year=*")
         assert await page.locator("table.forms-list tr[data-form]").count() == 19
         assert "Không lập" in await page.inner_text("tr[data-form='MN-01-T.chính']")
-        assert await page.get_attribute("#checks-summary", "data-disagreements") == "0"
+        # the checks arrive from the API while the progress bar runs
+        await page.wait_for_selector("#checks-summary[data-disagreements='0']")
+        assert "đều khớp" in await page.inner_text("#checks-text")
         await page.click("tr[data-form='MN-01-TE'] a[data-preview]")
         await page.wait_for_selector("#preview-panel:not([hidden]) table.form-table")
         preview = await page.inner_text("#preview-body")

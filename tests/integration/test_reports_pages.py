@@ -107,7 +107,9 @@ async def test_province_account_and_the_page_content(client, world) -> None:
     for code in ("MN-01-TE", "MN-01-TC, ĐK", "TH-M1", "THCS-M2", "XMC-4", "CMC-2"):
         assert f"<strong>{code}</strong>" in html
     assert "MN-01-T.chính" in html and "Không lập" in html  # said, not printed empty
-    assert "Tải tất cả (.zip)" in html and 'data-disagreements="0"' in html
+    assert "Tải tất cả (.zip)" in html
+    assert f'data-src="/api/units/{world["district"]}/forms?year={YEAR}"' in html
+    assert "Trẻ khuyết tật nhìn" in html  # the pending facts, said once for every form
     assert "<script>" not in html  # no inline script (CSP)
     preview = await client.get(
         f"/units/{world['district']}/forms/MN-01-TC-%C4%90K/preview?year={YEAR}&fragment=1")
