@@ -195,24 +195,25 @@ async def _schools(commune_ids: list[int], year: int) -> list[SchoolFacts]:
                            ("pupils", r["pupils"])):
             f[f"{key}_{lv}"] = f.get(f"{key}_{lv}", 0) + value
             f[f"{key}_{lv}_{r['grade']}"] = f.get(f"{key}_{lv}_{r['grade']}", 0) + value
+    # Staff counted by every attribute the forms split on (a few hundred rows per province).
     staff = await pool.fetch(
         "SELECT t.school, t.role, t.level, t.employment, t.qualification, t.meets_standard,"
-        " t.rating, t.sex, t.subjects, c.grade AS class_grade, c.level AS class_level"
+        " t.rating, t.sex, t.subjects, CASE WHEN c.level = 'MN' AND c.grade = '5' THEN '5'"
+        " WHEN c.level = 'MN' AND c.grade IN ('3', '4') THEN '34' ELSE '' END AS mn_group,"
+        " count(*) AS n"
         " FROM school_staff t LEFT JOIN school_class c ON c.school = t.school"
         " AND c.year = t.year AND c.name = t.class_name AND t.class_name <> ''"
-        " WHERE t.school = ANY($1::int[]) AND t.year = $2", ids, year,
+        " WHERE t.school = ANY($1::int[]) AND t.year = $2 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10",
+        ids, year,
     )
     for r in staff:
         school = schools[r["school"]]
         f = school.facts
         level = r["level"] or (school.levels[0] if school.levels else "")
-        for lv in ([level] if level else []):
-            _add_staff(f, lv, r, year)
-        if r["role"] == "teacher" and level == "MN" and r["class_level"] == "MN":
-            group = "5" if r["class_grade"] == "5" else ("34" if r["class_grade"] in ("3", "4")
-                                                          else "")
-            if group:
-                _add_teacher(f, f"MN{group}", r, year, "MN")
+        if level:
+            _add_staff(f, level, r, year)
+        if r["role"] == "teacher" and level == "MN" and r["mn_group"]:
+            _add_teacher(f, f"MN{r['mn_group']}", r, year, "MN")
     rooms = await pool.fetch(
         "SELECT school, level, room_type, sum(count) AS n, coalesce(sum(area), 0) AS area"
         " FROM school_facility WHERE school = ANY($1::int[]) AND year = $2 GROUP BY 1, 2, 3",
@@ -231,27 +232,31 @@ async def _schools(commune_ids: list[int], year: int) -> list[SchoolFacts]:
 
 
 def _add_staff(f: dict[str, float], lv: str, r: Any, year: int) -> None:
+    """Add a group of `r["n"]` staff members alike to a school's figures."""
+    n = r["n"]
     role = r["role"]
+
+    def bump(name: str) -> None:
+        f[f"{lv}_{name}"] = f.get(f"{lv}_{name}", 0) + n
+
     key = {"principal": "principal", "vice_principal": "vice", "staff": "staff"}.get(role)
-    if key:
-        f[f"{lv}_{key}"] = f.get(f"{lv}_{key}", 0) + 1
-        f[f"{lv}_all"] = f.get(f"{lv}_all", 0) + 1
-        if r["employment"] == "contract":
-            f[f"{lv}_all_contract"] = f.get(f"{lv}_all_contract", 0) + 1
+    if key is None and role != "teacher":
         return
-    if role == "teacher":
-        f[f"{lv}_all"] = f.get(f"{lv}_all", 0) + 1
-        if r["employment"] == "contract":
-            f[f"{lv}_all_contract"] = f.get(f"{lv}_all_contract", 0) + 1
-        _add_teacher(f, lv, r, year, lv)
-        subject = subject_key(r["subjects"] or "")
-        f[f"{lv}_subject_{subject or 'class'}"] = f.get(f"{lv}_subject_{subject or 'class'}",
-                                                        0) + 1
+    bump("all")
+    if r["employment"] == "contract":
+        bump("all_contract")
+    if key:
+        bump(key)
+        return
+    _add_teacher(f, lv, r, year, lv)
+    bump(f"subject_{subject_key(r['subjects'] or '') or 'class'}")
 
 
 def _add_teacher(f: dict[str, float], key: str, r: Any, year: int, level: str) -> None:
+    n = r["n"]
+
     def bump(name: str) -> None:
-        f[f"{key}_{name}"] = f.get(f"{key}_{name}", 0) + 1
+        f[f"{key}_{name}"] = f.get(f"{key}_{name}", 0) + n
 
     bump("teachers")
     bump("permanent" if r["employment"] != "contract" else "contract")
