@@ -147,20 +147,20 @@ RESIDENT_SQL_NO_TWINS = (
     f"SELECT commune, age,\n    {_counts(RESIDENT_COUNTS, TWINS)}\n"
     f"FROM ({_RESIDENT_ROWS}) r GROUP BY commune, age"
 )
+# A commune's literacy forms have a row per hamlet: the bands' populations and literacy splits.
 _HAMLET: dict[str, tuple[tuple[int, int], str]] = {
-    "roll": (ALL, "TRUE"), "ppc": (ALL, "f_ppc"), "ppc_d": (ALL, "f_ppc_d"),
-    "roll_female": (ALL, "f_fem"), "roll_minority": (ALL, "f_mino"),
     **{n + s: (XMC, f"{g} AND {cond}")
-       for n, cond in {"lit1": "n_lit1", "lit2": "n_lit2", "ppc_female": "f_fem",
+       for n, cond in {"ppc": "TRUE", "lit1": "n_lit1", "lit2": "n_lit2", "ppc_female": "f_fem",
                        "ppc_minority": "f_mino",
                        **{k: PPC_SPLITS[k][1] for k in ("ppc_fm", "lit1_female", "lit1_minority",
                                                          "lit1_fm", "lit2_female",
                                                          "lit2_minority", "lit2_fm")}}.items()
        for s, g in (("", "f_ppc"), (DISABLED_SUFFIX, "f_ppc_d"))},
 }
+_HAMLET_WHERE = "py.commune = $1 AND py.year = $2 AND py.year - p.birth_year BETWEEN 15 AND 60"
 HAMLET_SQL = (
     f"SELECT hamlet, age,\n    {_counts(_HAMLET)}\n"
-    f"FROM ({_rows('py.commune = $1 AND py.year = $2', hamlet=True)}) r GROUP BY hamlet, age"
+    f"FROM ({_rows(_HAMLET_WHERE, hamlet=True)}) r GROUP BY hamlet, age"
 )
 INCOMING_SQL = (
     f"SELECT school_commune AS commune, age,\n    {_counts(INCOMING)}\n"
@@ -185,6 +185,17 @@ def _matrices(rows: Sequence[asyncpg.Record], n: int) -> dict[int, Matrix]:
             m = out[r[0]] = np.zeros((AGES, n), dtype=np.int64)
         m[r[1]] = r[2:]
     return out
+
+
+async def fetch(query: str, *args: object, few: bool = False) -> list[asyncpg.Record]:
+    """Run a counting query. For one or a few communes (`few`), hash joins are turned off for
+    the statement: with the age guards the planner underestimates the rows and joins the
+    whole `person` table by hash, where an index lookup per row is several times faster."""
+    if not few:
+        return await db.pool().fetch(query, *args)
+    async with db.transaction() as conn:
+        await conn.execute("SET LOCAL enable_hashjoin = off")
+        return await conn.fetch(query, *args)
 
 
 # --- caches keyed by change stamps ---------------------------------------------------------
@@ -212,7 +223,8 @@ async def resident_counts(commune_ids: Sequence[int], year: int, *, twins: bool 
              if (hit := _resident.get((c, year, twins))) is None or hit[0] != stamps[c]]
     if stale:
         query = RESIDENT_SQL if twins else RESIDENT_SQL_NO_TWINS
-        fresh = _matrices(await db.pool().fetch(query, stale, year), len(RESIDENT_NAMES))
+        fresh = _matrices(await fetch(query, stale, year, few=len(stale) <= 3),
+                          len(RESIDENT_NAMES))
         for c in stale:
             _resident[(c, year, twins)] = (
                 stamps[c], fresh.get(c, np.zeros((AGES, len(RESIDENT_NAMES)), dtype=np.int64))
@@ -241,13 +253,24 @@ async def incoming_counts(commune_ids: Sequence[int], year: int) -> dict[int, Ma
     return {c: hit[1].get(c, empty) for c in commune_ids}
 
 
+_hamlets: dict[tuple[int, int], tuple[int, dict[int, Matrix]]] = {}
+
+
 async def hamlet_counts(commune_id: int, year: int) -> dict[int, Matrix]:
     """Per hamlet of one commune (AGES × HAMLET_NAMES): the populations and literacy splits
-    of the literacy forms, whose commune-level forms have one row per hamlet."""
-    return _matrices(await db.pool().fetch(HAMLET_SQL, commune_id, year), len(HAMLET_NAMES))
+    of the literacy forms, whose commune-level forms have one row per hamlet (kept until the
+    commune's counts change)."""
+    stamp = (await _stamps([commune_id], year))[commune_id]
+    hit = _hamlets.get((commune_id, year))
+    if hit is None or hit[0] != stamp:
+        found = _matrices(await fetch(HAMLET_SQL, commune_id, year, few=True),
+                          len(HAMLET_NAMES))
+        hit = _hamlets[(commune_id, year)] = (stamp, found)
+    return hit[1]
 
 
 def forget() -> None:
     """Drop the caches (tests that change rows behind the stamps' back)."""
     _resident.clear()
     _incoming.clear()
+    _hamlets.clear()

@@ -22,7 +22,7 @@ from pcgd import db
 from pcgd.common.vnsort import name_key
 from pcgd.standards import load_rules
 from pcgd.units import service as units
-from reports import pending
+from reports import counts, pending
 from reports.forms import common as c
 from reports.model import Body, Form, Page, Sheet, Style, Value
 from surveys.rollup import sql as rollup_sql
@@ -109,8 +109,8 @@ def _able(policy: str | None) -> bool:
 async def list_rows(commune_ids: Sequence[int], year: int, spec: ListSpec,
                     policy: str | None = None) -> list[Any]:
     """The list's records, in Vietnamese order (by commune first when several)."""
-    rows = await db.pool().fetch(list_sql(spec, able_disabled=_able(policy)),
-                                 list(commune_ids), year)
+    rows = await counts.fetch(list_sql(spec, able_disabled=_able(policy)), list(commune_ids),
+                              year, few=len(commune_ids) <= 3)
     several = len(commune_ids) > 1
     return sorted(rows, key=lambda r: ((r["commune_code"] if several else ""),
                                        name_key(r["full_name"])))
