@@ -70,16 +70,16 @@ def lists(
     from reports import lists as name_lists
     from reports.xlsx import write_form
 
-    async def work() -> tuple[str, list[dict[str, str]]]:
+    async def work() -> tuple[str, list[dict[str, object]]]:
         target = await units.resolve(unit, year)
         communes = await units.communes_under(target, year)
-        files: list[dict[str, str]] = []
+        files: list[dict[str, object]] = []
         with progress_bar(quiet=json_out) as bar:
             task = bar.add_task("danh sách", total=len(name_lists.SPECS) + len(communes))
             for spec, rows, form_ in await name_lists.name_lists(target, year):
                 path = out / form_.file_name
                 await asyncio.to_thread(_write, write_form, form_, path)
-                files.append({"list": spec.code, "path": str(path), "rows": str(len(rows))})
+                files.append({"list": spec.code, "path": str(path), "rows": len(rows)})
                 bar.advance(task)
             for commune in communes:
                 folder = out if target.kind == "commune" else out / commune.code
