@@ -21,6 +21,7 @@ DEFAULT_PROVINCE = "19"  # Thái Nguyên: same code in both trees; Tày, Nùng, 
 PERSONS_PER_COMMUNE = 9_000
 MIN_COMMUNES = 12
 MIN_DISTRICTS = 3
+FULL_DISTRICT_MIN = 20  # a fully entered district has at least this many communes
 MIN_PERSONS, MAX_PERSONS = 100, 20_000_000
 
 
@@ -40,6 +41,7 @@ class DemoPlan:
     seed: int
     districts: tuple[units.Unit, ...]  # empty for the 2-tier tree
     communes: tuple[units.Unit, ...]
+    full_district: units.Unit | None  # the district whose every commune has data (3-tier)
     specs: tuple[CommuneSpec, ...]
     schools: tuple[SchoolRow, ...]
 
@@ -69,40 +71,67 @@ def _urban(unit: units.Unit) -> bool:
     return unit.name.startswith(("Phường", "Thị trấn"))
 
 
+def _full_district(pools: dict[str, list[units.Unit]], districts: list[units.Unit], cap: int
+                   ) -> units.Unit | None:
+    """The district entered in full: the smallest with at least FULL_DISTRICT_MIN communes (so
+    two planted registry failures still leave 90% recognised), else the largest; only among
+    districts of at most `cap` communes (the people must go round), None if there is none."""
+    fits = [d for d in districts if 0 < len(pools[d.code]) <= cap]
+    big = [d for d in fits if len(pools[d.code]) >= FULL_DISTRICT_MIN]
+    if big:
+        return min(big, key=lambda d: (len(pools[d.code]), d.code))
+    return max(fits, key=lambda d: (len(pools[d.code]), d.code), default=None)
+
+
 async def _choose_communes(
-    province: units.Unit, year: int, wanted: int, rng: np.random.Generator
-) -> tuple[list[units.Unit], list[units.Unit], dict[int, units.Unit]]:
-    """(districts, communes, commune id → district) valid in the year, in code order."""
+    province: units.Unit, year: int, wanted: int, cap: int, rng: np.random.Generator
+) -> tuple[list[units.Unit], list[units.Unit], dict[int, units.Unit], units.Unit | None]:
+    """(districts, communes, commune id → district, the fully entered district), in code
+    order. In the 3-tier tree one district gets every one of its communes, so a recognised
+    district can be shown end to end; the others get a sample."""
     if units.tier_of(year) == 2:
         pool = await units.list_units(year, parent=province, kind="commune")
         if not pool:
             raise UserError(f"province {province.code} has no communes in {year}")
         picked = sorted(rng.choice(len(pool), min(wanted, len(pool)), replace=False))
-        return [], [pool[i] for i in picked], {}
+        return [], [pool[i] for i in picked], {}, None
     districts = await units.list_units(year, parent=province, kind="district")
     if not districts:
         raise UserError(f"province {province.code} has no districts in {year}")
+    pools = {d.code: await units.list_units(year, parent=d, kind="commune") for d in districts}
     n_districts = min(len(districts), max(MIN_DISTRICTS, math.ceil(wanted / 12)))
+    full = _full_district(pools, districts, cap - (n_districts - 1))
+    others = [d for d in districts if d is not full]
+    n_others = min(len(others), n_districts - (full is not None))
     chosen = sorted(
-        (districts[i] for i in rng.choice(len(districts), n_districts, replace=False)),
+        [*([full] if full else []),
+         *(others[i] for i in rng.choice(len(others), n_others, replace=False))],
         key=lambda d: d.code,
     )
     queues = []
     for d in chosen:
-        pool = await units.list_units(year, parent=d, kind="commune")
+        pool = pools[d.code]
         queues.append([pool[i] for i in rng.permutation(len(pool))])
     communes: list[units.Unit] = []
     parent: dict[int, units.Unit] = {}
-    while len(communes) < wanted and any(queues):
+    if full is not None:
+        full_queue = queues[chosen.index(full)]
+        while full_queue:
+            c = full_queue.pop()
+            communes.append(c)
+            parent[c.id] = full
+    rounds = 0
+    while (len(communes) < wanted or rounds == 0) and any(queues):
         for d, queue in zip(chosen, queues, strict=True):
-            if queue and len(communes) < wanted:
+            if queue and (len(communes) < wanted or rounds == 0):  # every district gets one
                 c = queue.pop()
                 communes.append(c)
                 parent[c.id] = d
+        rounds += 1
     if not communes:
         raise UserError(f"province {province.code} has no communes in {year}")
     used = [d for d in chosen if any(parent[c.id] is d for c in communes)]
-    return used, sorted(communes, key=lambda c: c.code), parent
+    return used, sorted(communes, key=lambda c: c.code), parent, full
 
 
 def _hamlets(unit: units.Unit, rng: np.random.Generator) -> tuple[str, ...]:
@@ -137,10 +166,13 @@ async def plan_demo(province_code: str | None, year: int, persons: int, seed: in
     rng = np.random.default_rng([seed, year, int(province.code)])
     wanted = max(MIN_COMMUNES, round(persons / PERSONS_PER_COMMUNE))
     wanted = min(wanted, persons // 50)  # at least 50 people per commune
-    districts, communes, parent = await _choose_communes(province, year, wanted, rng)
+    districts, communes, parent, full = await _choose_communes(
+        province, year, wanted, persons // 50, rng
+    )
     tier = units.tier_of(year)
     counts = split_persons(persons, len(communes), seed)
-    assigned = profiles.assign(len(communes))
+    assigned = profiles.assign_split([full is not None and parent[c.id] is full
+                                      for c in communes])
     minorities = names.minority_groups(province.code)
 
     def code(unit: units.Unit, k: int) -> str:
@@ -219,6 +251,6 @@ async def plan_demo(province_code: str | None, year: int, persons: int, seed: in
         )
         offset += n
     return DemoPlan(
-        province, year, as_of, seed, tuple(districts), tuple(communes), tuple(specs),
+        province, year, as_of, seed, tuple(districts), tuple(communes), full, tuple(specs),
         tuple(schools),
     )

@@ -138,6 +138,38 @@ CYCLE: tuple[tuple[str, bool], ...] = (
 )
 
 
+# The fully entered district of a 3-tier demo: every commune reaches level 1 of every standard
+# (levels 2–3 vary), so the district is recognised even if the registry demo plants its two
+# failing conditions there. Its communes are small (the district's people are shared among
+# many communes), so the profiles keep wide gaps around their thresholds (no th_l2_grade1, no
+# th_l1_remaining: a 3% share of a small cohort rounds to nobody).
+FULL_CYCLE: tuple[tuple[str, bool], ...] = (
+    ("excellent", False),
+    ("thcs_l2", False),
+    ("th_l2_age11", False),
+    ("xmc_l1", True),
+    ("excellent", False),
+    ("thcs_l2", False),
+    ("thcs_l1", False),
+    ("excellent", False),
+    ("thcs_l2_studying", False),
+    ("th_l2_age11", False),
+)
+
+
 def assign(n: int) -> list[tuple[str, bool]]:
     """(profile, ĐBKK) for n communes in code order."""
     return [CYCLE[i % len(CYCLE)] for i in range(n)]
+
+
+def assign_split(in_full_district: list[bool]) -> list[tuple[str, bool]]:
+    """(profile, ĐBKK) per commune in code order: the fully entered district's communes take
+    FULL_CYCLE, the others CYCLE, each in their own code order."""
+    out = []
+    counters = [0, 0]
+    for full in in_full_district:
+        cycle = FULL_CYCLE if full else CYCLE
+        k = counters[full]
+        out.append(cycle[k % len(cycle)])
+        counters[full] += 1
+    return out

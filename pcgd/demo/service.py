@@ -64,6 +64,7 @@ async def build_demo(
         "province": plan.province.code,
         "year": year,
         "districts": [d.code for d in plan.districts],
+        "full_district": plan.full_district.code if plan.full_district else None,
         "communes": [c.code for c in plan.communes],
         "users": users,
         "persons": loaded.persons,

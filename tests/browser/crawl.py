@@ -43,7 +43,8 @@ _PAGE_JS = """() => {
   b.querySelectorAll('code, script, style, template, [hidden]').forEach(e => e.remove());
   return {text: b.innerText, links: Array.from(document.querySelectorAll('a[href]')).map(a => ({
     // an <a> inside an SVG map has an SVGAnimatedString href: resolve its text
-    href: typeof a.href === 'string' ? a.href : new URL(a.getAttribute('href'), document.baseURI).href,
+    href: typeof a.href === 'string' ? a.href
+      : new URL(a.getAttribute('href'), document.baseURI).href,
     raw: a.getAttribute('href'), download: a.hasAttribute('download'),
     nav: !!a.closest('header'), empty: a.hasAttribute('data-empty')}))};
 }"""

@@ -12,6 +12,7 @@ import pytest
 from pcgd import db
 from pcgd.accounts.service import authenticate
 from pcgd.demo import profiles, service
+from pcgd.demo.plan import plan_demo
 from pcgd.errors import UserError
 from pcgd.units import service as units
 
@@ -48,10 +49,11 @@ async def old_demo(database: str) -> dict:
 
 async def test_three_tier_result_and_counts(old_demo: dict) -> None:
     assert old_demo["province"] == PROVINCE and old_demo["year"] == OLD_YEAR
-    assert len(old_demo["districts"]) == 3 and len(old_demo["communes"]) == 12
+    n = len(old_demo["communes"])
+    assert len(old_demo["districts"]) == 3 and n >= 12
     assert old_demo["persons"] == PERSONS
     roles = [u["role"] for u in old_demo["users"]]
-    assert roles == ["admin", "province"] + ["district"] * 3 + ["commune"] * 12
+    assert roles == ["admin", "province"] + ["district"] * 3 + ["commune"] * n
     ids = await _ids(old_demo["communes"], OLD_YEAR)
     row = await db.pool().fetchrow(
         "SELECT count(*) AS persons, count(DISTINCT household) AS households,"
@@ -65,12 +67,32 @@ async def test_three_tier_result_and_counts(old_demo: dict) -> None:
         commune = await units.resolve(code, OLD_YEAR, kind="commune")
         assert commune.parent_code in old_demo["districts"]
     flags = await units.dbkk_flags(ids, OLD_YEAR)
-    assert len(flags) == 12 and 1 <= sum(flags.values()) <= 4
+    assert len(flags) == n and 1 <= sum(flags.values()) <= 4
     periods = await db.pool().fetchval(
         "SELECT count(*) FROM survey_period WHERE commune = ANY($1::int[]) AND year = $2"
         " AND status = 'open'", ids, OLD_YEAR,
     )
-    assert periods == 12
+    assert periods == n
+
+
+async def test_one_district_is_entered_in_full_and_recognised(old_demo: dict) -> None:
+    """Every commune of the full district has data; most pass; the district is recognised."""
+    from pcgd.compliance.service import evaluate_unit
+
+    full = old_demo["full_district"]
+    assert full in old_demo["districts"]
+    district = await units.resolve(full, OLD_YEAR, kind="district")
+    under = {c.code for c in await units.communes_under(district, OLD_YEAR)}
+    assert len(under) >= 8 and under <= set(old_demo["communes"])
+    others = set(old_demo["communes"]) - under
+    assert others and len(old_demo["districts"]) == 3
+    result = await evaluate_unit(district, OLD_YEAR, with_children=True)
+    children = result["children"]
+    assert all(child["has_data"] for child in children)
+    passing = [c for c in children
+               if all(s["recognized_level"] >= 1 for s in c["standards"])]
+    assert len(passing) >= 0.8 * len(children)
+    assert all(s["recognized_level"] >= 1 for s in result["standards"]), result["standards"]
 
 
 async def test_households_have_2_to_7_people_and_one_head(old_demo: dict) -> None:
@@ -85,7 +107,7 @@ async def test_households_have_2_to_7_people_and_one_head(old_demo: dict) -> Non
         "SELECT commune, count(*) AS n FROM hamlet WHERE commune = ANY($1::int[])"
         " GROUP BY commune", ids,
     )
-    assert len(hamlets) == 12 and all(3 <= r["n"] <= 6 for r in hamlets)
+    assert len(hamlets) == len(ids) and all(3 <= r["n"] <= 6 for r in hamlets)
 
 
 async def test_grades_and_years_fit_ages(old_demo: dict) -> None:
@@ -179,7 +201,9 @@ async def test_communes_spread_across_levels(database: str) -> None:
     evaluated = await evaluate_communes(communes, year)
     levels = [{s["standard"]: s["level"] for s in r["standards"]} for r in evaluated]
     got = [tuple(lv[s] for s in ("mn5", "th", "thcs", "xmc")) for lv in levels]
-    wanted = [profiles.PROFILES[name].levels for name, _ in profiles.assign(len(communes))]
+    plan = await plan_demo("14", year, 30_000, 5)
+    wanted = [profiles.PROFILES[spec.profile].levels for spec in plan.specs]
+    assert [c.code for c in plan.communes] == result["communes"]
     assert got == wanted
     assert sum(g[0] >= 1 and g[1] >= 1 and g[2] >= 1 and g[3] >= 1 for g in got) >= 8
 

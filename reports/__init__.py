@@ -1,0 +1,1 @@
+"""Official forms, the tracking book, the household survey forms and the name lists."""

@@ -1,0 +1,1 @@
+"""The form builders: pure functions from a `reports.data.FormData` to a cell model."""
