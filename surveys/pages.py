@@ -135,11 +135,11 @@ async def _form_context(
         "hamlets": [h["name"] for h in hamlets],
         "schools": await queries.schools_of(commune.id),
         "indicators": criterion_labels(year),
-        "locked": status == "locked",
+        "locked": bool(queries.closed_message(status, year)),
     }
     return {
         "user": user, "year": year, "commune": commune, "household": household,
-        "locked": status == "locked", "data_json": to_json(data),
+        "locked": queries.closed_message(status, year), "data_json": to_json(data),
         "list_url": f"/communes/{commune.code}/households?year={year}",
     }
 
@@ -184,7 +184,8 @@ class EntryPages(Controller):
                 "hamlets": await queries.hamlet_counts(commune.id, year),
                 "age_bands": queries.AGE_BANDS, "statuses": queries.STATUSES,
                 "problem_total": len(found),
-                "locked": await queries.survey_status(commune.id, year) == "locked",
+                "locked": queries.closed_message(
+                    await queries.survey_status(commune.id, year), year),
                 "data_json": to_json(data),
             },
         )

@@ -95,9 +95,10 @@ async def commune_progress(commune: units.Unit, year: int) -> dict[str, Any]:
         " ORDER BY at DESC LIMIT 1",
         commune.id, year,
     )
-    status = await db.pool().fetchval(
-        "SELECT status FROM survey_period WHERE commune = $1 AND year = $2", commune.id, year
-    )
+    from surveys import gate
+    from surveys.entry_queries import closed_message
+
+    status = (await gate.states(db.pool(), [commune.id], year))[commune.id]
     result = await evaluate_unit(commune, year)
     book = load_rules()
     standards = [
@@ -113,7 +114,9 @@ async def commune_progress(commune: units.Unit, year: int) -> dict[str, Any]:
         "unconfirmed": counts["unconfirmed"],
         "last_at": last["at"] if last else None,
         "last_by": last["username"] if last else "",
-        "locked": status == "locked",
+        "locked": closed_message(status, year),
+        "state": status,
+        "state_vi": gate.STATE_VI[status],
         "standards": standards,
         "has_data": bool(result["has_data"]),
     }

@@ -40,3 +40,155 @@ async def test_read_api_defaults_and_decisions(database: str) -> None:
     decision = found[first.id]
     assert decision.number == "12/QĐ-UBND" and decision.date == datetime.date(2025, 10, 20)
     assert decision.levels == {"th": 2, "mn5": None} and decision.evaluation == {"year": 2025}
+
+
+# --- transitions over HTTP, per role and tier --------------------------------------------------
+
+import pytest  # noqa: E402
+from httpx import ASGITransport, AsyncClient  # noqa: E402
+
+from tests.factories import login, make_user  # noqa: E402
+
+MEMBERS = [
+    {"full_name": "Lê Văn Tám", "birth_date": "1980", "sex": "M", "relation": "chu_ho",
+     "th_completed_year": 1991, "thcs_graduated_year": 1995},
+    {"full_name": "Lê Thị Chín", "birth_date": "2019-05-01", "sex": "F", "relation": "con",
+     "enrolled_level": "TH", "enrolled_grade": "1"},
+]
+
+
+async def as_user(app, role: str, code: str | None, year: int) -> AsyncClient:
+    client = AsyncClient(transport=ASGITransport(app=app), base_url="http://testserver.local")
+    await login(client, await make_user(role, code, year))
+    return client
+
+
+@pytest.fixture(scope="module")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+async def _flow(app, year: int, commune: units.Unit, reviewer: tuple[str, str],
+                province: str, other_commune: units.Unit) -> None:
+    url = f"/api/units/{commune.code}/workflow"
+    own = await as_user(app, "commune", commune.code, year)
+    other = await as_user(app, "commune", other_commune.code, year)
+    rev = await as_user(app, *reviewer, year)
+    prov = await as_user(app, "province", province, year)
+    made = await own.post(f"/api/communes/{commune.code}/households?year={year}",
+                          json={"household_code": f"WF-{year}", "hamlet": "Ấp 1",
+                                "address": "", "members": MEMBERS})
+    assert made.status_code == 201, made.text
+    hid = made.json()["id"]
+    pid = made.json()["members"][1]["person_id"]
+
+    r = await own.get(f"{url}?year={year}")
+    assert r.status_code == 200 and r.json()["state"] == "draft"
+    assert r.json()["actions"] == ["submit"]
+    # Wrong state / wrong role / wrong scope.
+    assert (await rev.post(f"{url}/approve?year={year}", json={
+        "decision_number": "1/QĐ", "decision_date": f"{year}-10-20", "signer": "A"})
+    ).status_code == 409
+    assert (await rev.post(f"{url}/submit?year={year}", json={})).status_code == 403
+    assert (await other.post(f"{url}/submit?year={year}", json={})).status_code == 403
+    assert (await other.get(f"{url}?year={year}")).status_code == 403
+    assert (await own.post(f"{url}/lock?year={year}", json={})).status_code == 403
+
+    r = await own.post(f"{url}/submit?year={year}", json={})
+    assert r.status_code == 200 and r.json()["state"] == "submitted"
+    assert (await own.post(f"{url}/submit?year={year}", json={})).status_code == 409
+    assert (await own.post(f"{url}/return?year={year}",
+                           json={"reason": "x", "issues": []})).status_code == 403
+    # Submitted: the roll refuses writes (423), the reviewer cannot edit either.
+    body = {"household_code": f"WF-{year}", "hamlet": "Ấp 1", "address": "đổi",
+            "version": 1, "members": made.json()["members"]}
+    assert (await own.put(f"/api/households/{hid}", json=body)).status_code == 423
+    assert (await rev.put(f"/api/households/{hid}", json=body)).status_code in (403, 423)
+
+    # Return with a pinned issue; the commune answers, fixes and resubmits.
+    r = await rev.post(f"{url}/return?year={year}", json={
+        "reason": "Thiếu dữ liệu", "issues": [
+            {"household_id": hid, "text": "Kiểm tra địa chỉ hộ"},
+            {"person_id": pid, "text": "Trẻ 6 tuổi chưa có lớp"}]})
+    assert r.status_code == 200, r.text
+    view = r.json()
+    assert view["state"] == "returned" and len(view["issues"]) == 2
+    assert {i["status"] for i in view["issues"]} == {"open"}
+    assert view["issues"][1]["household_id"] == hid
+    bad = await rev.post(f"{url}/return?year={year}", json={"reason": "x", "issues": []})
+    assert bad.status_code == 409
+    issue_id = view["issues"][0]["id"]
+    assert (await rev.post(f"/api/workflow/issues/{issue_id}/answer",
+                           json={"answer": "x"})).status_code == 403
+    assert (await other.post(f"/api/workflow/issues/{issue_id}/answer",
+                             json={"answer": "x"})).status_code == 403
+    r = await own.post(f"/api/workflow/issues/{issue_id}/answer",
+                       json={"answer": "Đã sửa địa chỉ"})
+    assert r.status_code == 200
+    saved = await own.put(f"/api/households/{hid}", json=body)
+    assert saved.status_code == 200, saved.text
+    r = await own.post(f"{url}/submit?year={year}", json={})
+    assert r.status_code == 200 and r.json()["state"] == "submitted"
+    issues = {i["id"]: i for i in r.json()["issues"]}
+    assert issues[issue_id]["status"] == "answered"
+    assert issues[issue_id]["answer"] == "Đã sửa địa chỉ"
+
+    # Approve: the decision with the snapshot; issues resolved.
+    r = await rev.post(f"{url}/approve?year={year}", json={
+        "decision_number": f"15/QĐ-{year}", "decision_date": f"{year}-10-20",
+        "signer": "Trần Văn Ký"})
+    assert r.status_code == 200, r.text
+    view = r.json()
+    assert view["state"] == "approved"
+    assert view["decision"]["number"] == f"15/QĐ-{year}"
+    assert set(view["decision"]["levels"]) == {
+        s["standard"] for s in view["decision"]["evaluation"]["standards"]}
+    assert view["decision"]["differs"] is False
+    assert {i["status"] for i in view["issues"]} == {"resolved"}
+    assert (await own.put(f"/api/households/{hid}", json=body)).status_code == 423
+    if reviewer[0] != "province":
+        assert (await rev.post(f"{url}/lock?year={year}", json={})).status_code == 403
+    r = await prov.post(f"{url}/lock?year={year}", json={})
+    assert r.status_code == 200 and r.json()["state"] == "locked"
+    assert (await prov.post(f"{url}/lock?year={year}", json={})).status_code == 409
+    # Unlock: the unit asks, the province (which locked) grants: the roll is returned.
+    r = await own.post(f"{url}/unlock-request?year={year}", json={"reason": "Sai số liệu"})
+    assert r.status_code == 200 and r.json()["unlock_requests"][0]["status"] == "pending"
+    assert (await own.post(f"{url}/unlock?year={year}",
+                           json={"grant": True})).status_code == 403
+    r = await prov.post(f"{url}/unlock?year={year}", json={"grant": True, "answer": "Đồng ý"})
+    assert r.status_code == 200 and r.json()["state"] == "returned"
+    assert [h["action"] for h in r.json()["history"]] == [
+        "unlock_grant", "lock", "approve", "submit", "return", "submit"]
+    for c in (own, other, rev, prov):
+        await c.aclose()
+
+
+async def test_flow_2025_two_tier(app) -> None:
+    first, second = (await communes(2025))[2:4]
+    await _flow(app, 2025, first, ("province", PROVINCE), PROVINCE, second)
+
+
+async def test_flow_2024_three_tier(app) -> None:
+    province = await units.resolve(PROVINCE, 2024, kind="province")
+    district = (await units.list_units(2024, parent=province, kind="district"))[0]
+    first, second = (await units.communes_under(district, 2024))[:2]
+    await _flow(app, 2024, first, ("district", district.code), PROVINCE, second)
+    # The district's own step toward the province (3-tier years only).
+    url = f"/api/units/{district.code}/workflow?year=2024"
+    dist = await as_user(app, "district", district.code, 2024)
+    prov = await as_user(app, "province", PROVINCE, 2024)
+    r = await dist.get(url)
+    assert r.status_code == 200 and r.json()["reviewer"] == "province"
+    assert (await dist.post(f"/api/units/{district.code}/workflow/submit?year=2024", json={})
+            ).status_code == 200
+    assert (await dist.post(f"/api/units/{district.code}/workflow/approve?year=2024", json={
+        "decision_number": "2/QĐ", "decision_date": "2024-10-25", "signer": "B"})
+    ).status_code == 403
+    r = await prov.post(f"/api/units/{district.code}/workflow/approve?year=2024", json={
+        "decision_number": "2/QĐ", "decision_date": "2024-10-25", "signer": "B"})
+    assert r.status_code == 200 and r.json()["state"] == "approved"
+    # No workflow for a province, nor for a district in 2-tier years.
+    assert (await prov.get(f"/api/units/{PROVINCE}/workflow?year=2024")).status_code == 404
+    await dist.aclose()
+    await prov.aclose()
