@@ -115,11 +115,17 @@ def changes(before: Any, after: Any, *, person_id: int | None = None) -> list[di
     if not isinstance(before, dict) or not isinstance(after, dict):
         return [{"field": "Giá trị", "before": _show(before), "after": _show(after)}]
     out = [] if person_id is not None else _flat_changes(before, after)
-    old = {m.get("person_id"): m for m in before.get("members") or [] if m.get("person_id")}
+    old_members = before.get("members") or []
     new_members = after.get("members") or []
+    if old_members and not any(m.get("person_id") for m in old_members):
+        # Entries written at creation carry no ids yet: members keep their order.
+        pairs = zip(old_members, new_members, strict=False)
+        old_members = [{**o, "person_id": n.get("person_id") or -i}
+                       for i, (o, n) in enumerate(pairs, start=1)]
+    old = {m.get("person_id"): m for m in old_members if m.get("person_id")}
     seen = set()
-    for m in new_members:
-        pid = m.get("person_id")
+    for i, m in enumerate(new_members, start=1):
+        pid = m.get("person_id") or (-i if -i in old else None)
         if person_id is not None and pid != person_id:
             continue
         name = m.get("full_name", "")
