@@ -10,6 +10,8 @@ from pcgd.accounts.service import CurrentUser
 from pcgd.accounts.years import default_year
 from pcgd.web.security import login_required
 from pcgd.workflow import service, trail
+from pcgd.workflow.pages import HANDLERS as PAGES
+from pcgd.workflow.pages import TEMPLATES  # noqa: F401  (the app reads it)
 from pcgd.workflow.schemas import (
     AnswerIn,
     ApproveIn,
@@ -162,4 +164,4 @@ class AuditApi(Controller):
         )
 
 
-HANDLERS: list[object] = [WorkflowApi, IssueApi, AuditApi]
+HANDLERS: list[object] = [WorkflowApi, IssueApi, AuditApi, *PAGES]
