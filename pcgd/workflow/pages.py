@@ -253,15 +253,15 @@ class WorkflowPages(Controller):
 
     @get("/units/{code:str}/overview")
     async def overview(
-        self, user: CurrentUser, code: str, year: int | None = None, state: str = "",
+        self, user: CurrentUser, code: str, year: int | None = None, status: str = "",
         sort: str = "code", format: str = "", done: str = "",
     ) -> Template | Response[bytes]:
         """Every commune (and district) under a unit: state, deadline, progress, levels."""
         year = await default_year(user, year, code)
         unit = await service.resolve_any(user, code, year)
         rows = await overview_rows(unit, year)
-        if state:
-            rows = [r for r in rows if r["state"] == state]
+        if status:
+            rows = [r for r in rows if r["state"] == status]
         key = {"code": lambda r: r["code"], "name": lambda r: r["name"],
                "state": lambda r: r["state"], "days": lambda r: r["days_left"],
                "issues": lambda r: -r["open_issues"], "households": lambda r: -r["households"],
@@ -283,7 +283,7 @@ class WorkflowPages(Controller):
                             f"tien-do-duyet-{unit.code}-{year}.xlsx")
         period = await service.period(await service.province_of(unit), year)
         return Template(template_name="workflow_overview.html", context={
-            "user": user, "year": year, "unit": unit, "rows": rows, "state": state,
+            "user": user, "year": year, "unit": unit, "rows": rows, "status": status,
             "sort": sort, "standards": standards, "short_vi": SHORT_VI, "kind_vi": KIND_VI,
             "state_vi": gate.STATE_VI, "period": period, "done": DONE_VI.get(done),
             "can_edit_period": user.is_admin or user.role == "province",
