@@ -66,6 +66,7 @@ async def home_context(user: CurrentUser, year: int) -> dict[str, Any]:
     elif len(opened) == 1:
         children = await _children_with_data(opened[0], year)
     return {
+        "deadline": await _deadline(opened[0], year) if len(opened) == 1 else None,
         "user": user,
         "role_label": ROLE_LABELS.get(user.role, ""),
         "unit": unit,
@@ -76,6 +77,19 @@ async def home_context(user: CurrentUser, year: int) -> dict[str, Any]:
         "year": year,
         "has_data": year in await data_years(user),
     }
+
+
+async def _deadline(unit: units.Unit, year: int) -> dict[str, Any] | None:
+    """The unit's deadline in its province's survey period, with the days left."""
+    from datetime import date
+
+    from pcgd.workflow import service as workflow
+
+    try:
+        when = await workflow.deadline_of(unit, year)
+    except (StopIteration, KeyError):
+        return None
+    return {"date": when, "days_left": (when - date.today()).days}
 
 
 async def commune_progress(commune: units.Unit, year: int) -> dict[str, Any]:

@@ -315,7 +315,7 @@ class WorkflowPages(Controller):
         unit = await service.resolve_any(user, code, year)
         filters = trail.Filters.parse(user_name, action, date_from, date_to)
         entries = await trail.unit_trail(unit, year, filters)
-        return _trail_page(user, year, f"{KIND_VI[unit.kind]} {unit.name}", entries, filters,
+        return _trail_page(user, year, unit.name, entries, filters,
                            format, f"nhat-ky-{unit.code}-{year}.xlsx",
                            f"/units/{unit.code}/audit", {"year": year})
 
