@@ -192,3 +192,81 @@ async def test_flow_2024_three_tier(app) -> None:
     assert (await prov.get(f"/api/units/{PROVINCE}/workflow?year=2024")).status_code == 404
     await dist.aclose()
     await prov.aclose()
+
+
+async def test_snapshot_stays_when_the_data_changes_and_the_trail_shows_it(app) -> None:
+    """The recognised levels are the decision's snapshot: counts recomputed later (a registry
+    import, a rule change, a direct repair) change the live evaluation, not the decision."""
+    year = 2025
+    commune = (await communes(year))[4]
+    url = f"/api/units/{commune.code}/workflow?year={year}"
+    own = await as_user(app, "commune", commune.code, year)
+    prov = await as_user(app, "province", PROVINCE, year)
+    admin = await as_user(app, "admin", None, year)
+    made = await own.post(f"/api/communes/{commune.code}/households?year={year}",
+                          json={"household_code": "SNAP-1", "hamlet": "Ấp 2", "address": "",
+                                "members": MEMBERS})
+    assert made.status_code == 201
+    assert (await own.post(url.replace("?", "/submit?"), json={})).status_code == 200
+    r = await prov.post(url.replace("?", "/approve?"), json={
+        "decision_number": "7/QĐ", "decision_date": "2025-10-21", "signer": "C"})
+    assert r.status_code == 200, r.text
+    levels = r.json()["decision"]["levels"]
+    assert any(v for v in levels.values())  # the roll gave some level to snapshot
+    # The counts vanish behind the workflow's back (and the stamp says so).
+    await db.pool().execute(
+        "DELETE FROM commune_age_count WHERE commune = $1 AND year = $2", commune.id, year)
+    await db.pool().execute(
+        "UPDATE change_stamp SET stamp = stamp + 1 WHERE commune = $1 AND year = $2",
+        commune.id, year)
+    view = (await own.get(url)).json()
+    assert view["decision"]["levels"] == levels
+    assert view["decision"]["differs"] is True
+    assert all(not v for v in view["decision"]["live_levels"].values())
+    async with db.pool().acquire() as conn:
+        assert (await workflow.decisions(conn, [commune.id], year))[commune.id].levels == levels
+    # Admin may do anything, and it is audited like everyone else.
+    r = await admin.post(url.replace("?", "/lock?"), json={})
+    assert r.status_code == 200 and r.json()["state"] == "locked"
+    trail = (await own.get(f"/api/units/{commune.code}/audit?year={year}")).json()
+    assert [e["action"] for e in trail[:4]] == [
+        "workflow_lock", "decision", "workflow_approve", "workflow_submit"]
+    assert set(trail[0]) >= {"at", "user", "action", "source", "reason", "changes"}
+    assert trail[0]["changes"] == [
+        {"field": "Trạng thái", "before": "approved", "after": "locked"}]
+    assert trail[0]["user"].endswith("_admin")
+    household = (await own.get(f"/api/households/{made.json()['id']}/audit")).json()
+    assert [e["action"] for e in household] == ["create"]
+    only = await own.get(f"/api/units/{commune.code}/audit?year={year}&action=decision")
+    assert [e["action"] for e in only.json()] == ["decision"]
+    bad = await own.get(f"/api/units/{commune.code}/audit?year={year}&date_from=hôm qua")
+    assert bad.status_code == 400 and "Từ ngày" in bad.json()["detail"]
+    page = await own.get(f"/units/{commune.code}/audit?year={year}&format=xlsx")
+    assert page.status_code == 200 and page.content[:2] == b"PK"
+    for c in (own, prov, admin):
+        await c.aclose()
+
+
+async def test_periods_default_and_province_edit(app) -> None:
+    year = 2025
+    commune = (await communes(year))[5]
+    own = await as_user(app, "commune", commune.code, year)
+    prov = await as_user(app, "province", PROVINCE, year)
+    r = await own.get(f"/api/units/{commune.code}/period?year={year}")
+    assert r.json()["commune_deadline"] == "2025-10-03" and r.json()["is_default"] is True
+    body = {"entry_from": "2024-10-01", "entry_to": "2025-10-06",
+            "commune_deadline": "2025-10-06", "district_deadline": "2025-10-08",
+            "province_deadline": "2025-10-12"}
+    assert (await own.put(f"/api/units/{PROVINCE}/period?year={year}",
+                          json=body)).status_code == 403
+    r = await prov.put(f"/api/units/{PROVINCE}/period?year={year}", json=body)
+    assert r.status_code == 200 and r.json()["province_deadline"] == "2025-10-12"
+    view = (await own.get(f"/api/units/{commune.code}/workflow?year={year}")).json()
+    assert view["deadline"] == "2025-10-06"
+    wrong = await prov.put(f"/api/units/{PROVINCE}/period?year={year}",
+                           json={**body, "commune_deadline": "2025-10-20"})
+    assert wrong.status_code == 422
+    home = await own.get(f"/?year={year}")
+    assert "06/10/2025" in home.text
+    for c in (own, prov):
+        await c.aclose()
