@@ -53,6 +53,14 @@ def forget_schools() -> None:
 caches.register("schools", forget_schools)  # a school added or changed through any process
 
 
+# (commune, year) → when the pre-check last found the roll open. Only "open" is remembered,
+# briefly: a roll closed meanwhile is still refused by the gate inside the save (423 after
+# validation instead of before, for at most this long); a closed roll is always read again.
+_open_seen: dict[tuple[int, int], float] = {}
+_OPEN_TTL = 2.0
+caches.register("workflow", _open_seen.clear)  # a state changed, in any process
+
+
 async def check_writable(user: CurrentUser | None, commune_id: int, year: int) -> None:
     """Before validation: the role may edit rolls and the commune-year is open (else 403/423).
 
@@ -60,9 +68,16 @@ async def check_writable(user: CurrentUser | None, commune_id: int, year: int) -
     passes the gate again inside its transaction (surveys.gate).
     """
     gate.check_role(user)
+    now = time.monotonic()
+    if now - _open_seen.get((commune_id, year), -10.0) < _OPEN_TTL:
+        return  # seen open a moment ago: the gate inside the save checks again, exactly
     state = (await gate.states(db.pool(), [commune_id], year))[commune_id]
     if state not in gate.WRITABLE:
+        _open_seen.pop((commune_id, year), None)
         raise Locked(gate.locked_message(state, year))
+    if len(_open_seen) > 100_000:
+        _open_seen.clear()
+    _open_seen[(commune_id, year)] = now
 
 
 NOT_ROLL = ("person_id", "person_year_id", "confirmed")  # member fields, not roll columns

@@ -18,5 +18,7 @@ APP_CONFIG = AppConfig(
     table_classes=[
         WorkflowTransition, WorkflowIssue, RecognitionDecision, UnlockRequest, WorkflowPeriod,
     ],
-    migration_dependencies=["surveys.piccolo_app", "pcgd.units.piccolo_app"],
+    migration_dependencies=[
+        "surveys.piccolo_app", "pcgd.units.piccolo_app", "pcgd.ops.piccolo_app",
+    ],
 )

@@ -24,6 +24,7 @@ from pcgd import db
 from pcgd.accounts.scope import Scope
 from pcgd.accounts.service import CurrentUser
 from pcgd.errors import Forbidden, Locked
+from pcgd.ops import caches
 from pcgd.units import service as units
 from pcgd.workflow.trail import changes
 from surveys import importer, movers, rollforward, service
@@ -269,6 +270,7 @@ async def test_api_answers_423_before_validation(client, place) -> None:
     x = place["x"]
     await login(client, await make_user("commune", x.code, YEAR))
     async with closed([x.id], "submitted"):
+        caches.clear_all()  # as the next request of every worker does after the change
         r = await client.post(f"/api/communes/{x.code}/households?year={YEAR}",
                               json={"household_code": "", "hamlet": "", "members": []})
         assert r.status_code == 423 and "đã nộp" in r.json()["detail"]

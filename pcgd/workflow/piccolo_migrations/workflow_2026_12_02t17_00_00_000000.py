@@ -1,4 +1,5 @@
-"""The workflow tables (issue 13)."""
+"""The workflow tables (issue 13); a change of a unit-year's state bumps the "workflow"
+cache generation (pcgd.ops.caches), so every worker forgets the rolls it saw open."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
@@ -81,7 +82,12 @@ CREATE TABLE IF NOT EXISTS workflow_period (
     updated_at timestamptz NOT NULL,
     updated_by varchar(100) NOT NULL DEFAULT ''
 );
-CREATE UNIQUE INDEX IF NOT EXISTS workflow_period_key ON workflow_period (province, year)
+CREATE UNIQUE INDEX IF NOT EXISTS workflow_period_key ON workflow_period (province, year);
+INSERT INTO cache_generation (topic) VALUES ('workflow') ON CONFLICT DO NOTHING;
+DROP TRIGGER IF EXISTS survey_period_cache_generation ON survey_period;
+CREATE TRIGGER survey_period_cache_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON survey_period FOR EACH STATEMENT
+    EXECUTE FUNCTION pcgd_bump_cache_generation('workflow')
 """
 
 
