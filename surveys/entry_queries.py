@@ -176,10 +176,13 @@ async def survey_status(commune_id: int, year: int) -> str:
     return (await gate.states(db.pool(), [commune_id], year))[commune_id]
 
 
-def closed_message(status: str, year: int) -> str:
-    """'' while the roll can be edited, else the gate's Vietnamese message."""
+def closed_message(status: str, year: int, role: str = "") -> str:
+    """'' while the roll can be edited (by this role), else why not, in Vietnamese."""
     from surveys import gate
 
+    if role in gate.REVIEWERS:
+        return ("Tài khoản cấp huyện/tỉnh chỉ xem và duyệt sổ hộ của xã, không sửa được:"
+                " ý kiến gửi xã bằng cách trả lại sổ kèm vấn đề.")
     return "" if status in gate.WRITABLE else gate.locked_message(status, year)
 
 

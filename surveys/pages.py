@@ -148,11 +148,11 @@ async def _form_context(
         "hamlets": [h["name"] for h in hamlets],
         "schools": await queries.schools_of(commune.id),
         "indicators": criterion_labels(year),
-        "locked": bool(queries.closed_message(status, year)),
+        "locked": bool(queries.closed_message(status, year, user.role)),
     }
     return {
         "user": user, "year": year, "commune": commune, "household": household,
-        "locked": queries.closed_message(status, year), "data_json": to_json(data),
+        "locked": queries.closed_message(status, year, user.role), "data_json": to_json(data),
         "list_url": f"/communes/{commune.code}/households?year={year}",
         "review_issues": (await reviewer_issues([household["id"]])).get(household["id"], [])
         if household else [],
@@ -201,7 +201,7 @@ class EntryPages(Controller):
                 "problem_total": len(found),
                 "review_issues": await reviewer_issues([r.id for r in page.rows]),
                 "locked": queries.closed_message(
-                    await queries.survey_status(commune.id, year), year),
+                    await queries.survey_status(commune.id, year), year, user.role),
                 "data_json": to_json(data),
             },
         )

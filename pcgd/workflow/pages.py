@@ -75,7 +75,7 @@ async def board_panel(user: CurrentUser, unit: units.Unit, year: int) -> dict[st
     """The board's workflow box (compliance.pages calls it when this domain is installed)."""
     try:
         service.check_kind(unit, year)
-    except NotFound:  # a province (or a 2-tier district) has no workflow of its own
+    except NotFound:  # a district in 2-tier years has no workflow of its own
         return {"overview": unit.kind != "commune", "unit": unit, "year": year, "state": None}
     view = await service.view(user, unit, year)
     view["state_vi"] = gate.STATE_VI[view["state"]]

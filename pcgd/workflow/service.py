@@ -67,18 +67,19 @@ ROLE_VI = {"commune": "xã", "district": "huyện", "province": "tỉnh", "admin
 
 
 def check_kind(unit: units.Unit, year: int) -> None:
-    """A commune-year always has a workflow; a district-year only in 3-tier years."""
-    if unit.kind == "commune" or (unit.kind == "district" and units.tier_of(year) == 3):
+    """Communes and provinces have a workflow every year; districts only in 3-tier years."""
+    if unit.kind != "district" or units.tier_of(year) == 3:
         return
-    raise NotFound(
-        "Quy trình duyệt chỉ có cho xã, và cho huyện trong các năm trước 2025."
-    )
+    raise NotFound("Quy trình duyệt của huyện chỉ có trong các năm trước 2025.")
 
 
 def reviewer_role(unit: units.Unit, year: int) -> str:
-    """The level above: the district for communes in 3-tier years, else the province."""
+    """The level above: the district for communes in 3-tier years, else the province; a
+    province's own result is recognised above it (the ministry: the administrator here)."""
     if unit.kind == "commune" and units.tier_of(year) == 3:
         return "district"
+    if unit.kind == "province":
+        return "admin"
     return "province"
 
 
@@ -86,7 +87,7 @@ def role_for(action: str, unit: units.Unit, year: int) -> str:
     if action == "submit":
         return unit.kind
     if action == "lock":
-        return "province"
+        return "admin" if unit.kind == "province" else "province"
     return reviewer_role(unit, year)
 
 

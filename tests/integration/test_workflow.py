@@ -188,8 +188,11 @@ async def test_flow_2024_three_tier(app) -> None:
     r = await prov.post(f"/api/units/{district.code}/workflow/approve?year=2024", json={
         "decision_number": "2/QĐ", "decision_date": "2024-10-25", "signer": "B"})
     assert r.status_code == 200 and r.json()["state"] == "approved"
-    # No workflow for a province, nor for a district in 2-tier years.
-    assert (await prov.get(f"/api/units/{PROVINCE}/workflow?year=2024")).status_code == 404
+    # The province's own step goes to the ministry (the administrator); the province may
+    # submit it but not approve it.
+    r = await prov.get(f"/api/units/{PROVINCE}/workflow?year=2024")
+    assert r.status_code == 200 and r.json()["reviewer"] == "admin"
+    assert r.json()["actions"] == ["submit"]
     await dist.aclose()
     await prov.aclose()
 
