@@ -27,7 +27,7 @@ from pcgd.errors import Forbidden, Locked
 from pcgd.ops import caches
 from pcgd.units import service as units
 from pcgd.workflow.trail import changes
-from surveys import importer, movers, rollforward, service
+from surveys import importer, movers, proposals, rollforward, service
 from surveys.roll.fields import COLUMN_NAMES
 from surveys.schemas import HouseholdIn
 
@@ -225,7 +225,7 @@ async def test_move_out_and_linking_in_both_communes(place) -> None:
              "movement": "moved_in", "movement_date": "2025-03-01", "mother_name": "H Mai Êban"}
 
     async def do_save_and_link() -> None:
-        await create(y, "G-IN", mover, user=dataclasses.replace(USER, role="admin"))
+        await create(y, "G-IN", mover, user=dataclasses.replace(USER, id=-1, role="admin"))
 
     entries = await check_path([y.id], [x.id, y.id], do_save_and_link)
     # One save, one transaction: the household's entry and one per linked record.
@@ -276,3 +276,32 @@ async def test_api_answers_423_before_validation(client, place) -> None:
         assert r.status_code == 423 and "đã nộp" in r.json()["detail"]
         page = await client.get(f"/communes/{x.code}/households?year={YEAR}")
         assert "đã nộp, chờ duyệt" in page.text
+
+
+async def test_confirming_a_link_proposal(place) -> None:
+    """A proposal confirmed by the level above links records of both communes."""
+    x, y = place["x"], place["y"]
+    await create(x, "G-P1")
+    out_row = await row_of(x, "H G-P1 Êban")
+    await movers.move_out(None, None, out_row, movement_date=date(2025, 4, 1))
+    mover = {"full_name": "H G-P1 Êban", "birth_date": "2016-04-04", "sex": "F",
+             "relation": "con", "enrolled_level": "TH", "enrolled_grade": "3",
+             "movement": "moved_in", "movement_date": "2025-04-01", "mother_name": "H Mai Êban"}
+    await create(y, "G-P2", mover)  # USER covers neither commune: a proposal, not a link
+    proposal = await db.pool().fetchval(
+        "SELECT id FROM mover_link_proposal WHERE out_row = $1 AND status = 'pending'", out_row)
+    assert proposal is not None
+    admin = dataclasses.replace(USER, id=-1, role="admin")
+
+    async def do_confirm() -> None:
+        await proposals.decide(admin, proposal, confirm=True)
+
+    for state in ("submitted", "locked"):  # the moved-out side closed: refused as well
+        before = await snapshot([x.id, y.id])
+        async with closed([x.id], state):
+            with pytest.raises(Locked):
+                await do_confirm()
+        assert await snapshot([x.id, y.id]) == before
+    entries = await check_path([y.id], [x.id, y.id], do_confirm)
+    assert [e["action"] for e in entries] == ["link_mover", "link_mover"]
+    assert {e["commune_id"] for e in entries} == {x.id, y.id}
