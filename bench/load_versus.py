@@ -12,7 +12,9 @@ compared.
         [--rounds 2] [--ref main]
 
 Target: the branch's closed-loop throughput is at least 90 % of main's (drop ≤ 10 %). Exits 1
-when it is not. The default client count is below load.py's 200: the machine has 2 CPUs shared
+when it is not. Throughput swings with whatever else runs on the machine; the CPU spent per
+save (server processes and their PostgreSQL backends, from load.py) is printed as well, as the
+steadier figure of what the gate and the audit source cost. The default client count is below load.py's 200: the machine has 2 CPUs shared
 with other work, where 200 saturating clients measure queueing rather than the save path.
 """
 
@@ -34,6 +36,7 @@ TARGET = 0.90
 LINE = re.compile(r"\[pcgd closed\] saves (\d+) .*= ([\d.]+) saves/s")
 LATENCY = re.compile(r"\[pcgd closed\] latency ms: mean ([\d.]+)\s+p50 ([\d.]+)\s+p95 ([\d.]+)")
 ERRORS = re.compile(r"\[pcgd closed\] errors (\d+), lost saves (\w+)")
+CPU = re.compile(r"\[pcgd closed\] CPU per save: ([\d.]+) ms")
 
 
 def run_once(source: Path, args: argparse.Namespace) -> dict[str, float]:
@@ -53,7 +56,9 @@ def run_once(source: Path, args: argparse.Namespace) -> dict[str, float]:
         raise SystemExit(f"load.py gave no throughput for {source}:\n{out[-3000:]}")
     latency = LATENCY.search(out)
     errors = ERRORS.search(out)
+    cpu = CPU.search(out)
     return {
+        "cpu_ms": float(cpu.group(1)) if cpu else float("nan"),
         "saves": float(found.group(1)), "throughput": float(found.group(2)),
         "p50": float(latency.group(2)) if latency else float("nan"),
         "p95": float(latency.group(3)) if latency else float("nan"),
@@ -94,7 +99,8 @@ def main() -> int:
                 results[side].append(r)
                 print(f"round {n} {side:6}: {r['throughput']:.1f} saves/s ({r['saves']:.0f}"
                       f" saves), latency p50 {r['p50']:.1f} ms p95 {r['p95']:.1f} ms,"
-                      f" errors {r['errors']:.0f}, lost {r['lost']:.0f}", flush=True)
+                      f" CPU per save {r['cpu_ms']:.2f} ms, errors {r['errors']:.0f},"
+                      f" lost {r['lost']:.0f}", flush=True)
     finally:
         subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(ref_dir)],
                        capture_output=True)
@@ -104,6 +110,11 @@ def main() -> int:
     print(f"median throughput: main {main_tp:.1f} saves/s, branch {branch_tp:.1f} saves/s;"
           f" ratio branch/main {ratio:.3f} (drop {100 * (1 - ratio):.1f} %; target ≤"
           f" {100 * (1 - TARGET):.0f} %)")
+    main_cpu = statistics.median(r["cpu_ms"] for r in results["main"])
+    branch_cpu = statistics.median(r["cpu_ms"] for r in results["branch"])
+    print(f"median CPU per save (server + its PostgreSQL backends, less sensitive to other"
+          f" load on the machine): main {main_cpu:.2f} ms, branch {branch_cpu:.2f} ms;"
+          f" ratio branch/main {branch_cpu / main_cpu:.3f}")
     bad = any(r["errors"] or r["lost"] for rs in results.values() for r in rs)
     if bad:
         print("errors or lost saves in a run: see above")
