@@ -14,8 +14,9 @@ compared.
 Target: the branch's closed-loop throughput is at least 90 % of main's (drop ≤ 10 %). Exits 1
 when it is not. Throughput swings with whatever else runs on the machine; the CPU spent per
 save (server processes and their PostgreSQL backends, from load.py) is printed as well, as the
-steadier figure of what the gate and the audit source cost. The default client count is below load.py's 200: the machine has 2 CPUs shared
-with other work, where 200 saturating clients measure queueing rather than the save path.
+steadier figure of what the gate and the audit source cost. The default client count is below
+load.py's 200: the machine has 2 CPUs shared with other work, where 200 saturating clients
+measure queueing rather than the save path.
 """
 
 from __future__ import annotations
