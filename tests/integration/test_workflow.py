@@ -246,6 +246,17 @@ async def test_snapshot_stays_when_the_data_changes_and_the_trail_shows_it(app) 
     assert bad.status_code == 400 and "Từ ngày" in bad.json()["detail"]
     page = await own.get(f"/units/{commune.code}/audit?year={year}&format=xlsx")
     assert page.status_code == 200 and page.content[:2] == b"PK"
+    # An unlock request refused: recorded, the roll stays locked; a second one may follow.
+    r = await own.post(url.replace("?", "/unlock-request?"), json={"reason": "Nhập sót"})
+    assert r.status_code == 200
+    assert (await own.post(url.replace("?", "/unlock-request?"),
+                           json={"reason": "lần nữa"})).status_code == 409
+    r = await prov.post(url.replace("?", "/unlock?"), json={"grant": False, "answer": "Không"})
+    assert r.status_code == 200 and r.json()["state"] == "locked"
+    assert r.json()["unlock_requests"][0]["status"] == "refused"
+    assert r.json()["unlock_requests"][0]["decided_by"].endswith("_province")
+    assert (await prov.post(url.replace("?", "/unlock?"),
+                            json={"grant": True})).status_code == 409  # nothing pending
     for c in (own, prov, admin):
         await c.aclose()
 
