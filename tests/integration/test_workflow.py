@@ -127,6 +127,11 @@ async def _flow(app, year: int, commune: units.Unit, reviewer: tuple[str, str],
     assert r.status_code == 200
     saved = await own.put(f"/api/households/{hid}", json=body)
     assert saved.status_code == 200, saved.text
+    person = (await own.get(f"/api/persons/{pid}/audit")).json()
+    assert [e["action"] for e in person] == ["create"]  # the address change is not theirs
+    assert (await other.get(f"/api/persons/{pid}/audit")).status_code == 403
+    page = await own.get(f"/persons/{pid}/audit")
+    assert page.status_code == 200 and "Lê Thị Chín" in page.text
     r = await own.post(f"{url}/submit?year={year}", json={})
     assert r.status_code == 200 and r.json()["state"] == "submitted"
     issues = {i["id"]: i for i in r.json()["issues"]}
