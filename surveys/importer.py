@@ -62,26 +62,20 @@ from surveys.roll import (
     RollFileError,
     RollHousehold,
     RollPerson,
-    name_key,
     parse_file,
     write_annotated,
 )
+from surveys.roll import fields as roll_fields
 from surveys.rollup import service as rollup
 from surveys.service import STATUS_FIELDS, check_unlocked
 
 COUNTED_OUT = ("moved_out", "deceased")
 _LOCK_NAMESPACE = 7301  # pg_advisory_xact_lock(namespace, commune id): one import per commune
 
-HOUSEHOLD_COLUMNS = (
-    "id", "commune", "year", "hamlet", "household_code", "address", "version", "updated_at",
-)
-PERSON_COLUMNS = (
-    "id", "full_name", "name_key", "birth_date", "birth_year", "sex", "ethnicity",
-    "personal_id", "father_name", "mother_name",
-)
-PERSON_YEAR_COLUMNS = (
-    "id", "person", "household", "commune", "year", "position", "confirmed", *STATUS_FIELDS,
-)
+# Bulk-load column lists: from the one definition of the roll's fields (also the demo load's).
+HOUSEHOLD_COLUMNS = roll_fields.HOUSEHOLD_COLUMNS
+PERSON_COLUMNS = roll_fields.PERSON_BULK_COLUMNS
+PERSON_YEAR_COLUMNS = roll_fields.PERSON_YEAR_BULK_COLUMNS
 
 
 @dataclass(slots=True)
@@ -306,8 +300,7 @@ def _name_cmp(name: str) -> str:
 
 
 _person_values: Callable[[RollPerson], tuple[Any, ...]] = attrgetter(
-    "full_name", "birth_date", "birth_year", "sex", "ethnicity", "personal_id", "father_name",
-    "mother_name",
+    "full_name", "birth_date", "birth_year", *roll_fields.PERSON_PLAIN
 )  # what the person table holds (attrgetter: one C call per row on 20,000 rows)
 _status_values: Callable[[RollPerson], tuple[Any, ...]] = attrgetter(*STATUS_FIELDS)
 
@@ -742,22 +735,15 @@ def _columns(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
     return [list(c) for c in zip(*rows, strict=True)]
 
 
-_UPDATE_PERSONS = """
-UPDATE person p SET full_name = u.full_name, name_key = u.name_key, birth_date = u.birth_date,
-    birth_year = u.birth_year, sex = u.sex, ethnicity = u.ethnicity, personal_id = u.personal_id,
-    father_name = u.father_name, mother_name = u.mother_name
-FROM unnest($1::int[], $2::text[], $3::text[], $4::date[], $5::int[], $6::text[], $7::text[],
-            $8::text[], $9::text[], $10::text[])
-     AS u(id, full_name, name_key, birth_date, birth_year, sex, ethnicity, personal_id,
-          father_name, mother_name)
-WHERE p.id = u.id
-"""
-_STATUS_TYPES = {
-    "movement_date": "date", "mn_completed_year": "int", "mn_group_completed": "int",
-    "th_completed_year": "int", "thcs_graduated_year": "int", "thpt_graduated_year": "int",
-    "gdnn_completed_year": "int", "xmc_stage_completed": "int", "dropout_grade": "int",
-    "dropout_year": "int",
-}
+_PERSON_TYPES = dict(roll_fields.PERSON_COLUMNS)
+_UPDATE_PERSONS = (
+    "UPDATE person p SET "
+    + ", ".join(f"{n} = u.{n}" for n in _PERSON_TYPES)
+    + " FROM unnest($1::int[], "
+    + ", ".join(f"${i}::{t}[]" for i, t in enumerate(_PERSON_TYPES.values(), 2))
+    + f") AS u(id, {', '.join(_PERSON_TYPES)}) WHERE p.id = u.id"
+)
+_STATUS_TYPES = dict(roll_fields.STATUS_COLUMNS)
 _UPDATE_STATUS = (
     "UPDATE person_year y SET position = u.position, confirmed = TRUE, "
     + ", ".join(f"{f} = u.{f}" for f in STATUS_FIELDS)
@@ -773,10 +759,7 @@ _UPDATE_HOUSEHOLDS = (
 
 
 def _person_row(pid: int, p: RollPerson) -> tuple[Any, ...]:
-    return (
-        pid, p.full_name, name_key(p.full_name), p.birth_date, p.birth_year, p.sex, p.ethnicity,
-        p.personal_id or None, p.father_name, p.mother_name,
-    )
+    return (pid, *roll_fields.person_values(p))
 
 
 async def _update(

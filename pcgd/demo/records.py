@@ -13,20 +13,20 @@ from itertools import repeat
 
 import numpy as np
 
-from pcgd.demo.generator import YEAR_COLUMNS, CommuneSpec, generate_commune
+from pcgd.demo.generator import CommuneSpec, generate_commune
+from surveys.roll.fields import (
+    HOUSEHOLD_COLUMNS as HOUSEHOLD_COLUMNS,
+)
+from surveys.roll.fields import (
+    PERSON_BULK_COLUMNS,
+    PERSON_YEAR_BULK_COLUMNS,
+    STATUS_COLUMNS,
+)
 
-HOUSEHOLD_COLUMNS = (
-    "id", "commune", "year", "hamlet", "household_code", "address", "version", "updated_at",
-)
-PERSON_COLUMNS = (
-    "id", "full_name", "name_key", "birth_date", "birth_year", "sex", "ethnicity",
-    "personal_id", "father_name", "mother_name",
-)
-PERSON_YEAR_COLUMNS = (
-    "person", "household", "commune", "year", "position", "relation", "residence_type",
-    "disability", "movement", "movement_date", "enrolled_level", "enrolled_grade", "school_code",
-    *YEAR_COLUMNS, "confirmed",
-)
+# The import's COPY column lists (one definition); the demo lets person_year take its serial id.
+PERSON_COLUMNS = PERSON_BULK_COLUMNS
+PERSON_YEAR_COLUMNS = PERSON_YEAR_BULK_COLUMNS[1:]
+_INT_COLUMNS = frozenset(n for n, t in STATUS_COLUMNS if t == "int") | {"birth_year"}
 
 # Index v + 1 holds the int v (index 0 holds None): every year, grade and position is shared.
 _POOL_SIZE = 3000
@@ -81,15 +81,7 @@ def build_chunk(job: ChunkJob) -> Chunk:
     persons = list(
         zip(
             person_ids,
-            p["full_name"].tolist(),
-            p["name_key"].tolist(),
-            p["birth_date"].tolist(),
-            small_ints(p["birth_year"]),
-            p["sex"].tolist(),
-            p["ethnicity"].tolist(),
-            p["personal_id"].tolist(),
-            p["father_name"].tolist(),
-            p["mother_name"].tolist(),
+            *(small_ints(p[c]) if c in _INT_COLUMNS else p[c].tolist() for c in PERSON_COLUMNS[1:]),
             strict=True,
         )
     )
@@ -99,16 +91,9 @@ def build_chunk(job: ChunkJob) -> Chunk:
             (py["household"] + job.household_base).tolist(),
             repeat(commune), repeat(year),
             small_ints(py["position"]),
-            py["relation"].tolist(),
-            py["residence_type"].tolist(),
-            py["disability"].tolist(),
-            py["movement"].tolist(),
-            py["movement_date"].tolist(),
-            py["enrolled_level"].tolist(),
-            py["enrolled_grade"].tolist(),
-            py["school_code"].tolist(),
-            *(small_ints(py[c]) for c in YEAR_COLUMNS),
             repeat(True),
+            *(small_ints(py[c]) if c in _INT_COLUMNS else py[c].tolist()
+              for c in PERSON_YEAR_COLUMNS[6:]),
             strict=False,  # the repeat() columns are endless; the range sets the length
         )
     )

@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from operator import attrgetter, gt, itemgetter
+
+import msgspec
 
 from pcgd.common.uploads import MAX_ISSUES
 from pcgd.common.vn import fmt_int
@@ -28,6 +31,9 @@ from surveys.roll.fields import (
     AGE_CHECKED_LEVELS,
     COLUMN_NAMES,
     DISABILITY_CODES,
+    DISABILITY_TYPE_NAMES,
+    DISABILITY_TYPES,
+    FLAG_FIELDS,
     GRADES,
     HEAD_KEYS,
     HEAD_RELATION,
@@ -37,6 +43,7 @@ from surveys.roll.fields import (
     MAX_LENGTHS,
     MN_GROUPS,
     MOVEMENT_CODES,
+    NEW_FIELDS,
     REQUIRED,
     RESIDENCE_CODES,
     SEX_CODES,
@@ -70,6 +77,28 @@ _DROPOUT_GRADES = range(1, 13)
 _LENGTH_COLS = tuple(c for c in MAX_LENGTHS if c != "personal_id")
 _LIMITS = tuple(MAX_LENGTHS[c] for c in _LENGTH_COLS)
 _length_values = attrgetter(*_LENGTH_COLS)
+RELAPSE_MIN_AGE = 15  # literacy counts people of 15 and over (standards §4)
+REPEAT_LEVELS = frozenset({"TH", "THCS", "THPT", "GDTX_THCS", "GDTX_THPT"})
+_FLAG_CODES = {
+    **dict.fromkeys(("x", "1", "co", "c", "yes", "y", "true", "dung"), "1"),
+    **dict.fromkeys(("0", "khong", "k", "no", "n", "false"), "0"),
+}
+_LIST_SEPARATORS = re.compile(r"[,/+]")
+
+
+def _disability_type_codes() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for i, (code, label) in enumerate(DISABILITY_TYPES, start=1):
+        for text in (code, label, f"khuyet tat {label}", f"kt {label}", str(i)):
+            out[key(text)] = code
+    out[key("nghe nói")] = out[key("nghe")] = out[key("nói")] = "hearing_speech"
+    out[key("thần kinh")] = out[key("tâm thần")] = "neuro_mental"
+    out[key("học tập")] = out[key("khuyết tật học tập")] = "learning"
+    out[key("tự kỉ")] = "autism"
+    return out
+
+
+_DISABILITY_TYPE_CODES = _disability_type_codes()
 
 
 def _column_letter(index: int) -> str:
@@ -295,12 +324,78 @@ class RollValidator:
             household_version=self._version(r, get("household_version", "")),
             source_row=r,
         )
+        if any(map(get, NEW_FIELDS)):  # files and forms without the issue-10 fields skip this
+            person = msgspec.structs.replace(
+                person, **self._workbook_facts(r, v, person, self.year - (birth_year or 0))
+            )
         values = _length_values(person)
         if any(map(gt, map(len, values), _LIMITS)):  # C-level: one pass over 20,000 rows is cheap
             for col, limit, value in zip(_LENGTH_COLS, _LIMITS, values, strict=True):
                 if len(value) > limit:
                     add(r, col, f"dài {fmt_int(len(value))} ký tự, tối đa {fmt_int(limit)} ký tự")
         return person
+
+    def _workbook_facts(
+        self, r: int, v: Mapping[str, str], p: RollPerson, age: int
+    ) -> dict[str, object]:
+        """The official workbook's facts (issue 10), with the rules that tie them to the rest."""
+        add, get = self._add, v.get
+        out: dict[str, object] = {}
+        for col in FLAG_FIELDS:
+            text = get(col, "")
+            if text:
+                flag = self._lookup(col, text, _FLAG_CODES)
+                if flag is None:
+                    add(r, col, f"giá trị không hợp lệ “{text}” (cho phép: x, có, 1 hoặc để trống)")
+                out[col] = flag == "1"
+        text = get("disability_types", "")
+        if text:
+            out["disability_types"] = types = self._disability_types(r, text)
+            if types and not p.disability:
+                add(r, "disability_types", "có dạng khuyết tật nhưng cột Khuyết tật để trống "
+                    "(ghi able hoặc unable)")
+        if out.get("disability_certificate") and not p.disability:
+            add(r, "disability_certificate", "có chứng nhận nhưng cột Khuyết tật để trống")
+        if get("relapse_level"):
+            level = out["relapse_level"] = self._small_int(r, "relapse_level", v, (1, 2))
+            if level is not None and p.birth_year and age < RELAPSE_MIN_AGE:
+                add(r, "relapse_level", f"chỉ ghi cho người từ {RELAPSE_MIN_AGE} tuổi trở lên "
+                    f"(tuổi {age})")
+        if out.get("repeating") and p.enrolled_level not in REPEAT_LEVELS:
+            add(r, "repeating", "chỉ ghi cho người đang học một lớp phổ thông "
+                "(TH, THCS, THPT, GDTX)")
+        if out.get("two_sessions") and p.enrolled_level not in ("MN", "TH"):
+            add(r, "two_sessions", "chỉ ghi cho trẻ đang học mầm non hoặc tiểu học")
+        if out.get("vn_prep"):
+            if p.enrolled_level != "MN":
+                add(r, "vn_prep", "chỉ ghi cho trẻ đang học mầm non")
+            elif not p.ethnicity:
+                self._warn(r, "vn_prep", "trẻ dân tộc Kinh (thường chỉ ghi cho trẻ DTTS)")
+        for col in ("religion", "priority_group"):
+            if get(col):
+                out[col] = squash(get(col, ""))
+        text = get("phone", "")
+        if text:
+            out["phone"] = phone = squash(text)
+            digits = phone.removeprefix("+").replace(" ", "").replace(".", "").replace("-", "")
+            if not (digits.isdigit() and digits.isascii() and 8 <= len(digits) <= 15):
+                add(r, "phone", f"số điện thoại không hợp lệ “{text}” (8–15 chữ số)")
+        return out
+
+    def _disability_types(self, r: int, text: str) -> str:
+        found: set[str] = set()
+        parts = text.split(";") if ";" in text else _LIST_SEPARATORS.split(text)
+        for part in parts:
+            if not part.strip():
+                continue
+            code = self._lookup("disability_types", part, _DISABILITY_TYPE_CODES)
+            if code is None:
+                allowed = ", ".join(DISABILITY_TYPE_NAMES)
+                self._add(r, "disability_types",
+                          f"giá trị không hợp lệ “{part.strip()}” (cho phép: {allowed} hoặc 1–8)")
+            else:
+                found.add(code)
+        return ",".join(c for c in DISABILITY_TYPE_NAMES if c in found)
 
     def _birth(self, r: int, text: str) -> tuple[dt.date | None, int | None]:
         if not text:
