@@ -6,8 +6,10 @@ touched) and this checkout. For each tree a child process (that tree first on sy
 fresh database, imports a generated roll (bench/import.py's generator, `--persons`), then saves
 households through `surveys.service.update_household` (`--saves` times, after a warm-up): each
 save changes the address and a member's father's name, so validation, the save function, the count
-deltas and the audit entry all run. Trees alternate for `--rounds` rounds (the machine is
-shared); each tree's best median is kept. Prints both medians and branch/main (target ≤ 1.10).
+deltas and the audit entry all run. Trees alternate for `--rounds` rounds. The machine is shared,
+so wall time swings by 2× between rounds; the measure compared is the CPU time per save (this
+process plus the database's server processes, from /proc), each tree's best round. Prints both
+(and the wall medians) and branch/main (target ≤ 1.10).
 
     .venv/bin/python bench/save_compare.py [--persons 3000] [--saves 300] [--rounds 2]
 """
@@ -71,7 +73,10 @@ async def child(persons: int, saves: int, warmup: int) -> dict[str, object]:
             "SELECT id FROM household WHERE commune = $1 AND year = $2 ORDER BY id",
             commune.id, YEAR)]
         times: list[float] = []
+        cpu_start = (0.0, 0.0)
         for i in range(warmup + saves):
+            if i == warmup:
+                cpu_start = (time.process_time(), await _backend_cpu())
             hid = ids[i % len(ids)]
             current = await service.get_household(scope, hid)
             data = msgspec.to_builtins(current)
@@ -90,10 +95,34 @@ async def child(persons: int, saves: int, warmup: int) -> dict[str, object]:
             await service.update_household(user, scope, hid, payload)
             if i >= warmup:
                 times.append(time.perf_counter() - t0)
+        python_cpu = time.process_time() - cpu_start[0]
+        server_cpu = await _backend_cpu() - cpu_start[1]
         return {"median_ms": statistics.median(times) * 1000,
-                "mean_ms": statistics.fmean(times) * 1000, "saves": len(times)}
+                "mean_ms": statistics.fmean(times) * 1000, "saves": len(times),
+                "cpu_ms": (python_cpu + server_cpu) / len(times) * 1000,
+                "python_cpu_ms": python_cpu / len(times) * 1000,
+                "server_cpu_ms": server_cpu / len(times) * 1000}
     finally:
         log(await fresh.drop(keep=False))
+
+
+async def _backend_cpu() -> float:
+    """CPU seconds (user + system) used so far by this database's server processes: the part
+    of a save that wall time on a shared machine measures badly."""
+    from pcgd import db
+
+    pids = [r["pid"] for r in await db.pool().fetch(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()")]
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:  # noqa: ASYNC230 - a tiny procfs read
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
 
 
 # --- parent -----------------------------------------------------------------------------------
@@ -141,17 +170,25 @@ def main() -> None:
         return
     ensure_main_ref(args.main_ref)
     best: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     for r in range(args.rounds):
-        for name, tree in (("main", args.main_ref), ("branch", HERE)):
+        trees = (("main", args.main_ref), ("branch", HERE))
+        for name, tree in trees if r % 2 == 0 else trees[::-1]:  # alternate who goes first
             result = run_tree(tree, args)
-            log(f"round {r + 1} {name}: median {result['median_ms']:.2f} ms,"
-                f" mean {result['mean_ms']:.2f} ms over {result['saves']} saves")
+            log(f"round {r + 1} {name}: wall median {result['median_ms']:.2f} ms,"
+                f" mean {result['mean_ms']:.2f} ms; CPU {result['cpu_ms']:.2f} ms (Python"
+                f" {result['python_cpu_ms']:.2f} + server {result['server_cpu_ms']:.2f})"
+                f" per save over {result['saves']} saves")
             best[name] = min(best.get(name, float("inf")), float(result["median_ms"]))
-    ratio = best["branch"] / best["main"]
+            cpu[name] = min(cpu.get(name, float("inf")), float(result["cpu_ms"]))
+    ratio = cpu["branch"] / cpu["main"]
     print(f"saves per tree     {args.saves} (after {args.warmup} warm-up), {args.persons} persons")
-    print(f"main   per save    {best['main']:.2f} ms (best median of {args.rounds} rounds)")
-    print(f"branch per save    {best['branch']:.2f} ms (best median of {args.rounds} rounds)")
-    print(f"ratio              {ratio:.3f}  (target ≤ {RATIO_TARGET:.2f})"
+    print(f"main   per save    CPU {cpu['main']:.2f} ms, wall {best['main']:.2f} ms"
+          f" (best of {args.rounds} rounds)")
+    print(f"branch per save    CPU {cpu['branch']:.2f} ms, wall {best['branch']:.2f} ms"
+          f" (best of {args.rounds} rounds)")
+    print(f"wall ratio         {best['branch'] / best['main']:.3f}  (shared machine: noisy)")
+    print(f"CPU ratio          {ratio:.3f}  (target ≤ {RATIO_TARGET:.2f})"
           f"  {'PASS' if ratio <= RATIO_TARGET else 'FAIL'}")
     raise SystemExit(0 if ratio <= RATIO_TARGET else 1)
 

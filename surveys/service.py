@@ -8,7 +8,7 @@ Validation with the roll-format rules runs here in Python; then one server-side 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from operator import attrgetter
 from typing import Any
 
@@ -292,18 +292,23 @@ async def _save(
     return _saved_out(msgspec.json.decode(raw), household, data)
 
 
-def _out_value(name: str) -> Callable[[RollPerson], Any]:
-    """How a member field of the API answer is read from a validated RollPerson."""
-    if name == "birth_date":
-        return lambda p: p.birth_date.isoformat() if p.birth_date else str(p.birth_year)
-    if roll_fields.FIELD[name].kind == "date":
-        return lambda p: (lambda d: d.isoformat() if d else "")(getattr(p, name))
-    return attrgetter(name)
-
-
-_MEMBER_OUT = tuple(
-    (f.name, _out_value(f.name)) for f in roll_fields.FIELDS if f.table in ("person", "person_year")
+_DATES = tuple(
+    f.name for f in roll_fields.FIELDS
+    if f.kind in ("date", "birth") and f.table in ("person", "person_year")
 )
+_OUT_PLAIN = tuple(
+    f.name for f in roll_fields.FIELDS
+    if f.table in ("person", "person_year") and f.name not in _DATES
+)
+_out_values = attrgetter(*_OUT_PLAIN)
+
+
+def _member_out(p: RollPerson) -> dict[str, Any]:
+    """The API member fields of a validated RollPerson (dates as ISO text)."""
+    out = dict(zip(_OUT_PLAIN, _out_values(p), strict=True))
+    out["birth_date"] = p.birth_date.isoformat() if p.birth_date else str(p.birth_year)
+    out["movement_date"] = p.movement_date.isoformat() if p.movement_date else ""
+    return out
 
 
 def _saved_out(saved: dict[str, Any], household: RollHousehold, data: HouseholdIn) -> HouseholdOut:
@@ -311,7 +316,7 @@ def _saved_out(saved: dict[str, Any], household: RollHousehold, data: HouseholdI
     members = [
         MemberOut(
             person_id=person_id, person_year_id=person_year_id, confirmed=m.confirmed,
-            **{name: out(p) for name, out in _MEMBER_OUT},
+            **_member_out(p),
         )
         for (person_id, person_year_id), p, m in zip(
             saved["ids"], household.members, data.members, strict=True

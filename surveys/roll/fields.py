@@ -7,6 +7,7 @@ importer, the MauNhapLieu importer and the web form cannot drift apart.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Literal
 
 from surveys.roll.text import fold, key, name_key, unaccent
@@ -200,14 +201,16 @@ PERSON_YEAR_BULK_COLUMNS: tuple[str, ...] = (
 )
 
 
+_plain_values = attrgetter(*PERSON_PLAIN)
+_PID = PERSON_PLAIN.index("personal_id")
+
+
 def person_values(p: object) -> tuple[object, ...]:
     """A RollPerson's person-table values in PERSON_COLUMNS order (personal_id '' → NULL)."""
     name = p.full_name  # type: ignore[attr-defined]
-    return (
-        name, name_key(name), p.birth_date, p.birth_year,  # type: ignore[attr-defined]
-        *((getattr(p, n) or None) if n == "personal_id" else getattr(p, n)
-          for n in PERSON_PLAIN),
-    )
+    plain = list(_plain_values(p))
+    plain[_PID] = plain[_PID] or None
+    return (name, name_key(name), p.birth_date, p.birth_year, *plain)  # type: ignore[attr-defined]
 
 
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
