@@ -16,10 +16,10 @@ from typing import Any
 from pcgd import db
 from pcgd.accounts.scope import Scope
 from pcgd.common.masking import mask_id
+from pcgd.common.text import name_key
+from pcgd.common.values import format_date
 from surveys.roll.fields import COLUMN_NAMES, PERSON_PLAIN, STATUS_COLUMNS
-from surveys.roll.text import name_key
 from surveys.roll.validate import parse_roll_rows
-from surveys.roll.values import format_date
 
 # Age = survey year − birth year (standards.md §1). Bands follow the criteria's bands.
 AGE_BANDS: dict[str, tuple[str, int, int]] = {

@@ -32,11 +32,8 @@ corrects it in the other years too.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import gc
 import re
-import unicodedata
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from operator import attrgetter
@@ -49,6 +46,8 @@ from pcgd import db
 from pcgd.accounts.scope import Scope, scope_for
 from pcgd.accounts.service import CurrentUser
 from pcgd.audit import service as audit
+from pcgd.common.perf import gc_paused
+from pcgd.common.text import name_cmp
 from pcgd.common.uploads import MAX_ISSUES, more_issues_text
 from pcgd.common.vn import fmt_date
 from pcgd.errors import UserError
@@ -295,10 +294,6 @@ async def _personal_id_warnings(
 # --- planning ------------------------------------------------------------------------------------
 
 
-def _name_cmp(name: str) -> str:
-    return (name if name.isascii() else unicodedata.normalize("NFC", name)).casefold()
-
-
 _person_values: Callable[[RollPerson], tuple[Any, ...]] = attrgetter(
     "full_name", "birth_date", "birth_year", *roll_fields.PERSON_PLAIN
 )  # what the person table holds (attrgetter: one C call per row on 20,000 rows)
@@ -339,13 +334,13 @@ def _match(stored: list[StoredMember], members: list[RollPerson]) -> list[Stored
     for i, p in enumerate(members):
         if out[i] is not None:
             continue
-        name = _name_cmp(p.full_name)
+        name = name_cmp(p.full_name)
         for m in stored:
             q = m.person
             if (
                 m.person_year_id not in used
                 and q.birth_year == p.birth_year
-                and _name_cmp(q.full_name) == name
+                and name_cmp(q.full_name) == name
                 and (q.birth_date is None or p.birth_date is None or q.birth_date == p.birth_date)
                 and not (q.personal_id and p.personal_id and q.personal_id != p.personal_id)
             ):
@@ -524,7 +519,7 @@ async def import_roll(
     # while this one plans and writes.
     warnings = asyncio.create_task(_warnings(result.households, commune, year, user))
     try:
-        async with _gc_paused(), db.transaction() as conn:
+        async with gc_paused(), db.transaction() as conn:
             await custom_plans(conn)
             await check_unlocked(conn, commune.id, year)
             await conn.execute("SELECT pg_advisory_xact_lock($1, $2)", _LOCK_NAMESPACE, commune.id)
@@ -576,22 +571,6 @@ async def import_roll(
             await asyncio.wait([warnings])
     report.warnings = _sorted([*report.warnings, *warnings.result()])
     return report
-
-
-@contextlib.asynccontextmanager
-async def _gc_paused() -> AsyncIterator[None]:
-    """No cycle collection while the plan and the COPY rows are built (about a second).
-
-    The parsed file is ~20,000 lists and structs; every collection would rescan them while
-    we build 45,000 row tuples, none of which can form a cycle (the validator does the same).
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _sorted(issues: list[Issue]) -> list[Issue]:

@@ -19,13 +19,13 @@ from pcgd import db
 from pcgd.accounts.scope import Scope
 from pcgd.accounts.service import CurrentUser
 from pcgd.audit import service as audit
+from pcgd.common.text import name_key
 from pcgd.errors import Conflict, Forbidden, Locked, NotFound, ValidationFailed
 from pcgd.ops import caches
 from pcgd.units import service as units
 from surveys import save_sql
 from surveys.roll import fields as roll_fields
 from surveys.roll.model import RollHousehold, RollPerson
-from surveys.roll.text import name_key
 from surveys.roll.validate import parse_roll_rows
 from surveys.rollup import service as rollup
 from surveys.schemas import HouseholdIn, HouseholdOut, HouseholdSummary, MemberOut

@@ -15,13 +15,13 @@ import numpy as np
 
 from pcgd.demo.generator import CommuneSpec, generate_commune
 from surveys.roll.fields import (
-    HOUSEHOLD_COLUMNS as HOUSEHOLD_COLUMNS,
-)
-from surveys.roll.fields import (
+    HOUSEHOLD_COLUMNS,
     PERSON_BULK_COLUMNS,
     PERSON_YEAR_BULK_COLUMNS,
     STATUS_COLUMNS,
 )
+
+__all__ = ["HOUSEHOLD_COLUMNS", "PERSON_COLUMNS", "PERSON_YEAR_COLUMNS", "build_chunk"]
 
 # The import's COPY column lists (one definition); the demo lets person_year take its serial id.
 PERSON_COLUMNS = PERSON_BULK_COLUMNS

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Literal
 
-from surveys.roll.text import fold, key, name_key, unaccent
+from pcgd.common.text import fold, key, name_key, unaccent
 
 Kind = Literal[
     "text", "code", "date", "birth", "year", "sex", "grade", "int", "flag", "codes"

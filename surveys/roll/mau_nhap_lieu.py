@@ -41,6 +41,8 @@ from pathlib import Path
 import xlsxwriter
 from python_calamine import WorksheetNotFound
 
+from pcgd.common.text import fold, key, squash
+from pcgd.common.values import data_period, format_date_vn, parse_year
 from surveys.roll.fields import (
     DISABILITY_TYPE_NAMES,
     FIELDS,
@@ -56,9 +58,7 @@ from surveys.roll.reader import (
     open_workbook,
     sheet_rows,
 )
-from surveys.roll.text import fold, key, squash
 from surveys.roll.validate import Record, validate_records
-from surveys.roll.values import data_period, format_date_vn, parse_year
 
 __all__ = [
     "COLUMN_INDEX",

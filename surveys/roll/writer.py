@@ -11,9 +11,9 @@ from typing import Any
 import xlsxwriter
 
 from pcgd.common.csvcells import neutralise
+from pcgd.common.values import format_date
 from surveys.roll.fields import COLUMN_NAMES, DISABILITY_TYPES, HEAD_RELATION, LABELS
 from surveys.roll.model import RollHousehold, RollPerson
-from surveys.roll.values import format_date
 
 __all__ = ["person_cells", "roll_rows", "write_roll", "write_roll_vi"]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from pcgd.common.text import fold, key, name_key, squash, unaccent
 from surveys.roll.fields import (
     COLUMN_NAMES,
     ETHNIC_NAMES,
@@ -15,7 +16,6 @@ from surveys.roll.fields import (
     match_header,
 )
 from surveys.roll.model import RollPerson
-from surveys.roll.text import fold, key, name_key, squash, unaccent
 
 
 def test_fold_strips_vietnamese_diacritics_and_case() -> None:
