@@ -670,8 +670,13 @@
   const label = f => (COLS.find(c => c.name === f) || {}).title || SCHEMA.labels[f] || f;
 
   function norm(field, v) {
-    const text = display(field, v).trim();
     const col = COLS.find(c => c.name === field);
+    if (typeof v === 'boolean') return v ? 'Có' : '';  // the workbook's marks
+    if (col && col.kind === 'codes') {
+      const labels = new Map(col.choices);
+      return (typeof v === 'string' && v) ? v.split(',').map(c => labels.get(c) || c).join('; ') : '';
+    }
+    const text = String(display(field, v)).trim();
     const choice = col && col.choices && col.choices.find(o => o[0] === text);
     return choice && choice[1] ? choice[1] : text;
   }
