@@ -19,8 +19,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from operator import attrgetter, gt, itemgetter
-
-import msgspec
+from typing import Any
 
 from pcgd.common.perf import gc_paused
 from pcgd.common.text import key, name_cmp, squash
@@ -77,6 +76,7 @@ _LIMITS = tuple(MAX_LENGTHS[c] for c in _LENGTH_COLS)
 _length_values = attrgetter(*_LENGTH_COLS)
 RELAPSE_MIN_AGE = 15  # literacy counts people of 15 and over (standards §4)
 REPEAT_LEVELS = frozenset({"TH", "THCS", "THPT", "GDTX_THCS", "GDTX_THPT"})
+_NO_FACTS: dict[str, Any] = {}
 _FLAG_CODES = {
     **dict.fromkeys(("x", "1", "co", "c", "yes", "y", "true", "dung"), "1"),
     **dict.fromkeys(("0", "khong", "k", "no", "n", "false"), "0"),
@@ -290,7 +290,12 @@ class RollValidator:
         if level and dropout_year == self.year:
             warn(r, "dropout_year", f"bỏ học năm {dropout_year} nhưng đang học cấp {level}")
 
+        facts = (  # files and forms without the issue-10 fields skip this
+            self._workbook_facts(r, v, disability, level, ethnicity, birth_year)
+            if any(map(get, NEW_FIELDS)) else _NO_FACTS
+        )
         person = RollPerson(
+            **facts,
             household_code=code,
             hamlet=hamlet,
             address=squash(get("address", "")),
@@ -322,10 +327,6 @@ class RollValidator:
             household_version=self._version(r, get("household_version", "")),
             source_row=r,
         )
-        if any(map(get, NEW_FIELDS)):  # files and forms without the issue-10 fields skip this
-            person = msgspec.structs.replace(
-                person, **self._workbook_facts(r, v, person, self.year - (birth_year or 0))
-            )
         values = _length_values(person)
         if any(map(gt, map(len, values), _LIMITS)):  # C-level: one pass over 20,000 rows is cheap
             for col, limit, value in zip(_LENGTH_COLS, _LIMITS, values, strict=True):
@@ -334,11 +335,12 @@ class RollValidator:
         return person
 
     def _workbook_facts(
-        self, r: int, v: Mapping[str, str], p: RollPerson, age: int
-    ) -> dict[str, object]:
+        self, r: int, v: Mapping[str, str], disability: str, level: str, ethnicity: str,
+        birth_year: int | None,
+    ) -> dict[str, Any]:
         """The official workbook's facts (issue 10), with the rules that tie them to the rest."""
         add, get = self._add, v.get
-        out: dict[str, object] = {}
+        out: dict[str, Any] = {}
         for col in FLAG_FIELDS:
             text = get(col, "")
             if text:
@@ -349,25 +351,26 @@ class RollValidator:
         text = get("disability_types", "")
         if text:
             out["disability_types"] = types = self._disability_types(r, text)
-            if types and not p.disability:
+            if types and not disability:
                 add(r, "disability_types", "có dạng khuyết tật nhưng cột Khuyết tật để trống "
                     "(ghi able hoặc unable)")
-        if out.get("disability_certificate") and not p.disability:
+        if out.get("disability_certificate") and not disability:
             add(r, "disability_certificate", "có chứng nhận nhưng cột Khuyết tật để trống")
         if get("relapse_level"):
-            level = out["relapse_level"] = self._small_int(r, "relapse_level", v, (1, 2))
-            if level is not None and p.birth_year and age < RELAPSE_MIN_AGE:
+            relapse = out["relapse_level"] = self._small_int(r, "relapse_level", v, (1, 2))
+            age = self.year - birth_year if birth_year else None
+            if relapse is not None and age is not None and age < RELAPSE_MIN_AGE:
                 add(r, "relapse_level", f"chỉ ghi cho người từ {RELAPSE_MIN_AGE} tuổi trở lên "
                     f"(tuổi {age})")
-        if out.get("repeating") and p.enrolled_level not in REPEAT_LEVELS:
+        if out.get("repeating") and level not in REPEAT_LEVELS:
             add(r, "repeating", "chỉ ghi cho người đang học một lớp phổ thông "
                 "(TH, THCS, THPT, GDTX)")
-        if out.get("two_sessions") and p.enrolled_level not in ("MN", "TH"):
+        if out.get("two_sessions") and level not in ("MN", "TH"):
             add(r, "two_sessions", "chỉ ghi cho trẻ đang học mầm non hoặc tiểu học")
         if out.get("vn_prep"):
-            if p.enrolled_level != "MN":
+            if level != "MN":
                 add(r, "vn_prep", "chỉ ghi cho trẻ đang học mầm non")
-            elif not p.ethnicity:
+            elif not ethnicity:
                 self._warn(r, "vn_prep", "trẻ dân tộc Kinh (thường chỉ ghi cho trẻ DTTS)")
         for col in ("religion", "priority_group"):
             if get(col):
