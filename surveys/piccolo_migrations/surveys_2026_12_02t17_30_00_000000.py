@@ -1,5 +1,5 @@
 """The counts the forms need of the workbook's new fields (issue 10): by disability type,
-certified, repeaters, two sessions (MN, TH), Vietnamese preparation, relapse by level.
+repeaters, MN two sessions, Vietnamese preparation, relapse by level.
 
 Appended to commune_age_count in the order of surveys.rollup.sql.CONDITIONS (the save function
 builds rows of the table's type from that order). Every stored row predates the fields, so 0 is
@@ -16,8 +16,8 @@ DESCRIPTION = "commune_age_count: counts of the workbook's fields"
 COLUMNS = (
     "disabled_type_mobility", "disabled_type_hearing_speech", "disabled_type_vision",
     "disabled_type_neuro_mental", "disabled_type_intellectual", "disabled_type_learning",
-    "disabled_type_autism", "disabled_type_other", "disabled_certified", "repeaters",
-    "mn_two_sessions", "th_two_sessions", "mn_vn_prep", "relapse_lit1", "relapse_lit2",
+    "disabled_type_autism", "disabled_type_other", "repeaters", "mn_two_sessions", "mn_vn_prep",
+    "relapse_lit1", "relapse_lit2",
 )
 SQL = "ALTER TABLE commune_age_count " + ", ".join(
     f"ADD COLUMN IF NOT EXISTS {c} integer NOT NULL DEFAULT 0" for c in COLUMNS

@@ -32,8 +32,7 @@ DERIVED = f"""
         coalesce(py.dropout_grade - 1, 0)
     ) AS hgc,
     s.commune AS school_commune,
-    py.disability_types, py.disability_certificate, py.repeating, py.two_sessions, py.vn_prep,
-    py.relapse_level
+    py.disability_types, py.repeating, py.two_sessions, py.vn_prep, py.relapse_level
 """
 
 # Numerator conditions (inside the PPC group), keyed by the engine's metric names.
@@ -85,19 +84,16 @@ CONDITIONS: dict[str, str] = {
     # The official workbook's facts (issue 10); new counts go last: the table's column order.
     **{f"disabled_type_{code}": f"disability <> '' AND '{code}' = ANY(string_to_array("
        "disability_types, ','))" for code in DISABILITY_TYPE_NAMES},
-    "disabled_certified": "disability <> '' AND disability_certificate",
     "repeaters": f"NOT {OUT} AND repeating",
     "mn_two_sessions": f"NOT {OUT} AND enrolled_level = 'MN' AND two_sessions",
-    "th_two_sessions": f"NOT {OUT} AND enrolled_level = 'TH' AND two_sessions",
     "mn_vn_prep": f"NOT {OUT} AND enrolled_level = 'MN' AND vn_prep",
     "relapse_lit1": f"NOT {OUT} AND relapse_level = 1",
     "relapse_lit2": f"NOT {OUT} AND relapse_level = 2",
 }
 #: the counts added after the table was created (migration surveys_2026_12_02t17_30)
 ADDED_COLUMNS: tuple[str, ...] = (
-    *(f"disabled_type_{code}" for code in DISABILITY_TYPE_NAMES), "disabled_certified",
-    "repeaters", "mn_two_sessions", "th_two_sessions", "mn_vn_prep", "relapse_lit1",
-    "relapse_lit2",
+    *(f"disabled_type_{code}" for code in DISABILITY_TYPE_NAMES), "repeaters",
+    "mn_two_sessions", "mn_vn_prep", "relapse_lit1", "relapse_lit2",
 )
 COLUMNS: tuple[str, ...] = tuple(CONDITIONS)
 

@@ -138,3 +138,15 @@ def test_every_stored_field_is_on_the_form_and_typed() -> None:
     assert stored == on_form
     assert FIELD["disability_certificate"].sql == "boolean"
     assert dataclasses.is_dataclass(FIELD["phone"])
+
+
+def test_count_columns_are_appended_in_the_migrations_order() -> None:
+    """The save function casts rows to commune_age_count in CONDITIONS order: the columns the
+    migration appends must be the last ones, in the same order."""
+    import importlib
+
+    from surveys.rollup.sql import ADDED_COLUMNS, COLUMNS
+
+    migration = importlib.import_module(
+        "surveys.piccolo_migrations.surveys_2026_12_02t17_30_00_000000")
+    assert COLUMNS[-len(ADDED_COLUMNS):] == ADDED_COLUMNS == migration.COLUMNS
