@@ -21,7 +21,12 @@ Choices where the workbook and the roll do not map one to one:
   university degree (đại học, thạc sĩ, tiến sĩ) instead implies THPT as above.
 - Học xong lớp k / năm (a pupil who left after finishing grade k) → dropout_grade k+1 and that
   year when "Bỏ học" is empty, so the highest completed grade is k (standards §3).
-- Disability: any of AJ..AQ → disabled; "Khả năng học tập" x → able, else unable.
+- Disability: any of AJ..AQ → disabled, each marked column one type (disability_types);
+  "Khả năng học tập" x → able, else unable; AR → certificate. Written back the same way; a
+  disabled person without a recorded type is written under AQ ("Khuyết tật khác").
+- Tôn giáo (J) → religion, Diện ưu tiên (K) → priority_group, Điện thoại (AX) → phone,
+  Tái mù chữ mức (AI) → relapse_level; a trailing `!` in Lớp học (S) → repeating (lưu ban), `*` →
+  two_sessions; "Chuẩn bị tiếng Việt" is our column BB, found by its header like AZ/BA.
 - Hoàn cảnh đặc biệt Chuyển đến / Chuyển đi / Chết (else Tình trạng cư trú chuyển đến/đi) →
   movement. The workbook has no movement date: a date written in "Chi tiết hoàn cảnh" is used,
   otherwise the end of the data period (30/09/year) with a warning.
