@@ -15,6 +15,7 @@ import numpy as np
 
 from pcgd.demo.generator import CommuneSpec, generate_commune
 from surveys.roll.fields import (
+    FIELD,
     HOUSEHOLD_COLUMNS,
     PERSON_BULK_COLUMNS,
     PERSON_YEAR_BULK_COLUMNS,
@@ -59,6 +60,16 @@ class Chunk:
     person_years: list[tuple]
 
 
+def _column(values: dict[str, np.ndarray], name: str, n: int) -> list:
+    """One COPY column: the generator's values, or the field's blank when it makes none (a
+    field added to surveys.roll.fields loads as blank until the generator learns it)."""
+    if name not in values:
+        field = FIELD[name]
+        blank = False if field.kind == "flag" else None if field.sql in ("int", "date") else ""
+        return [blank] * n
+    return small_ints(values[name]) if name in _INT_COLUMNS else values[name].tolist()
+
+
 def build_chunk(job: ChunkJob) -> Chunk:
     """Generate one commune and build its rows (runs in a worker thread during the load)."""
     roll = generate_commune(job.spec, job.year, job.as_of, job.seed)
@@ -81,7 +92,7 @@ def build_chunk(job: ChunkJob) -> Chunk:
     persons = list(
         zip(
             person_ids,
-            *(small_ints(p[c]) if c in _INT_COLUMNS else p[c].tolist() for c in PERSON_COLUMNS[1:]),
+            *(_column(p, c, n) for c in PERSON_COLUMNS[1:]),
             strict=True,
         )
     )
@@ -92,8 +103,7 @@ def build_chunk(job: ChunkJob) -> Chunk:
             repeat(commune), repeat(year),
             small_ints(py["position"]),
             repeat(True),
-            *(small_ints(py[c]) if c in _INT_COLUMNS else py[c].tolist()
-              for c in PERSON_YEAR_COLUMNS[6:]),
+            *(_column(py, c, n) for c in PERSON_YEAR_COLUMNS[6:]),
             strict=False,  # the repeat() columns are endless; the range sets the length
         )
     )

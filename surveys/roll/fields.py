@@ -169,11 +169,13 @@ COLUMNS: tuple[ColumnSpec, ...] = tuple(
     ColumnSpec(f.name, f.label, f.required, f.kind, f.aliases) for f in FIELDS
 )
 FIELD: dict[str, Field] = {f.name: f for f in FIELDS}
-#: the columns of files written before the issue-10 fields (still read as they are)
-NEW_FIELDS: tuple[str, ...] = (
-    "disability_types", "disability_certificate", "repeating", "two_sessions", "vn_prep",
-    "relapse_level", "religion", "priority_group", "phone",
+#: the fields after dropout_year (before the trailing household_version): the official
+#: workbook's facts added by issue 10 and after; files written before them still import.
+NEW_FIELDS: tuple[str, ...] = tuple(
+    f.name for f in FIELDS[[g.name for g in FIELDS].index("dropout_year") + 1 : -1]
 )
+#: new free-text fields: read, squashed and written with no rule of their own
+NEW_TEXT_FIELDS: tuple[str, ...] = tuple(n for n in NEW_FIELDS if FIELD[n].kind == "text")
 FLAG_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.kind == "flag")
 
 # --- stored columns (the save function, the bulk load, the exporter and roll-forward) --------

@@ -50,10 +50,12 @@ from pcgd.common.text import fold, key, squash
 from pcgd.common.values import data_period, format_date_vn, parse_year
 from surveys.roll.fields import (
     DISABILITY_TYPE_NAMES,
+    FIELD,
     FIELDS,
     HEAD_RELATION,
     MOVEMENT_CODES,
     NEW_FIELDS,
+    NEW_TEXT_FIELDS,
 )
 from surveys.roll.model import Issue, ParseResult, RollHousehold, RollPerson, Severity
 from surveys.roll.reader import (
@@ -89,7 +91,7 @@ BAC_NGHE, SO_BANG, NAM_NGHE = 25, 26, 27  # Z, AA, AB
 HOC_XONG_LOP, HOC_XONG_NAM, BO_HOC_LOP, BO_HOC_NAM = 28, 29, 30, 31  # AC..AF
 XMC_DANG_HOC, XMC_HOAN_THANH = 32, 33  # AG, AH
 KT_FIRST, KT_OTHER, KT_LAST, KT_CHUNG_NHAN, KHA_NANG = 35, 42, 42, 43, 44  # AJ, AQ, AQ, AR, AS
-TON_GIAO, DIEN_UU_TIEN, LOP_HOC, TAI_MU_CHU, DIEN_THOAI = 9, 10, 18, 34, 49  # J, K, S, AI, AX
+LOP_HOC, TAI_MU_CHU = 18, 34  # S, AI
 VN_PREP_DEFAULT = 53  # BB: our addition (MN child prepared in Vietnamese), found by header
 HCDB, HCDB_CHI_TIET, QUAN_HE, CHA_ME = 45, 46, 47, 48  # AT, AU, AV, AW
 PERSONAL_ID_DEFAULT = 51  # AZ: our addition, found by header text when reading
@@ -129,6 +131,9 @@ COLUMN_INDEX: dict[str, int] = {
     # the official workbook's facts the forms count (issue 10): where the field definition puts them
     **{f.name: f.mnl for f in FIELDS if f.name in NEW_FIELDS and f.mnl is not None},
 }
+# New free-text fields with a workbook column (Tôn giáo J, Diện ưu tiên K, Điện thoại AX, …):
+# read and written as they are, from the field definition.
+_TEXT_COLUMNS = tuple((n, FIELD[n].mnl) for n in NEW_TEXT_FIELDS if FIELD[n].mnl is not None)
 _TYPE_COLUMNS = tuple(zip(range(KT_FIRST, KT_FIRST + 8), DISABILITY_TYPE_NAMES, strict=True))
 _VN_PREP_HEADERS = ("chuan bi tieng viet", "tang cuong tieng viet")
 
@@ -353,8 +358,8 @@ class _Converter:
     def _workbook_facts(self, c: Sequence[str], v: dict[str, str]) -> None:
         """Religion, priority group, phone, disability types and certificate, relapse level, and
         the class-name marks: a trailing `!` is a repeater (lưu ban), `*` two sessions a day."""
-        v["religion"], v["priority_group"] = c[TON_GIAO], c[DIEN_UU_TIEN]
-        v["phone"] = c[DIEN_THOAI]
+        for name, col in _TEXT_COLUMNS:
+            v[name] = c[col]
         v["disability_types"] = ",".join(code for i, code in _TYPE_COLUMNS if _blank0(c[i]))
         v["disability_certificate"] = "x" if _fold(c[KT_CHUNG_NHAN]) in _YES else ""
         v["relapse_level"] = _blank0(c[TAI_MU_CHU])
@@ -725,8 +730,8 @@ def _person_row(p: RollPerson, seq: int, head: RollPerson | None) -> dict[int, s
         out[LOP_HOC] = f"{out[KHOI_HOC]}{'!' if p.repeating else ''}{'*' if p.two_sessions else ''}"
     if p.vn_prep:
         out[VN_PREP_DEFAULT] = "x"
-    for col, value in ((TON_GIAO, p.religion), (DIEN_UU_TIEN, p.priority_group),
-                       (DIEN_THOAI, p.phone)):
+    for name, col in _TEXT_COLUMNS:
+        value = getattr(p, name)
         if value:
             out[col] = value
     if p.movement:

@@ -43,6 +43,7 @@ from surveys.roll.fields import (
     MN_GROUPS,
     MOVEMENT_CODES,
     NEW_FIELDS,
+    NEW_TEXT_FIELDS,
     REQUIRED,
     RESIDENCE_CODES,
     SEX_CODES,
@@ -372,12 +373,12 @@ class RollValidator:
                 add(r, "vn_prep", "chỉ ghi cho trẻ đang học mầm non")
             elif not ethnicity:
                 self._warn(r, "vn_prep", "trẻ dân tộc Kinh (thường chỉ ghi cho trẻ DTTS)")
-        for col in ("religion", "priority_group"):
+        for col in NEW_TEXT_FIELDS:
             if get(col):
                 out[col] = squash(get(col, ""))
         text = get("phone", "")
         if text:
-            out["phone"] = phone = squash(text)
+            phone = out["phone"]
             digits = phone.removeprefix("+").replace(" ", "").replace(".", "").replace("-", "")
             if not (digits.isdigit() and digits.isascii() and 8 <= len(digits) <= 15):
                 add(r, "phone", f"số điện thoại không hợp lệ “{text}” (8–15 chữ số)")
