@@ -112,6 +112,14 @@ class People:
                     row["thpt_graduated_year"] = born + 18
         if r.random() < 0.01:
             row["disability"] = "able"
+            row["disability_types"] = r.choice(("1", "3", "vận động", "5, 6"))
+        # The official workbook's facts (issue 10), where the rules allow them.
+        if row.get("enrolled_level") in ("MN", "TH") and r.random() < 0.8:
+            row["two_sessions"] = "x"
+        if row.get("enrolled_level") == "TH" and r.random() < 0.01:
+            row["repeating"] = "x"
+        if relation == "chu_ho" and r.random() < 0.8:
+            row["phone"] = f"09{r.randint(10**7, 10**8 - 1)}"
         if r.random() < 0.01:
             row["movement"], row["movement_date"] = "moved_in", f"15/03/{y}"
         return row
@@ -170,12 +178,13 @@ async def open_fresh_database(keep: bool) -> Callable[[], Awaitable[None]]:
     return cleanup
 
 
-TABLES = {
-    "household": ("id", "commune", "year", "hamlet", "household_code", "address", "version",
-                  "updated_at"),
-    "person": ("id", "full_name", "name_key", "birth_date", "birth_year", "sex", "ethnicity",
-               "personal_id", "father_name", "mother_name"),
-}
+def _tables() -> dict[str, tuple[str, ...]]:
+    from surveys.roll.fields import HOUSEHOLD_COLUMNS, PERSON_BULK_COLUMNS
+
+    return {"household": HOUSEHOLD_COLUMNS, "person": PERSON_BULK_COLUMNS}
+
+
+TABLES = _tables()
 
 
 async def written_rows(commune_id: int, year: int) -> dict[str, tuple[tuple[str, ...], list]]:

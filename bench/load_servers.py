@@ -23,7 +23,7 @@ def bare_app(url: str) -> Any:
     import asyncpg
     from litestar import Litestar, get, post
 
-    from surveys.roll.text import name_key
+    from pcgd.common.text import name_key
     from surveys.schemas import HouseholdIn
 
     pool: dict[str, asyncpg.Pool] = {}

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import shapely
 
+from pcgd.common.text import fold
 from pcgd.errors import UserError
-from surveys.roll.text import fold
 
 MAX_BYTES = 100 * 1024 * 1024
 MAX_FEATURES = 20_000

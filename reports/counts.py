@@ -82,6 +82,9 @@ ROLL_SPLITS: dict[str, tuple[tuple[int, int], str]] = {
     "th_pupils": (ALL, "NOT f_out AND enrolled_level = 'TH'"),
     "th_pupils_disabled": (ALL, "NOT f_out AND enrolled_level = 'TH' AND disability <> ''"),
     "thcs_pupils": (ALL, "NOT f_out AND f_thcs"),
+    # lưu ban (TH-M1 rows 32–34): pupils repeating a primary grade, by school place
+    "th_repeat_here": (TH, "NOT f_out AND enrolled_level = 'TH' AND repeating AND NOT f_away"),
+    "th_repeat_away": (TH, "NOT f_out AND enrolled_level = 'TH' AND repeating AND f_away"),
 }
 
 # Non-residents at a school of the commune (keyed by the school's commune).
@@ -93,6 +96,7 @@ INCOMING: dict[str, tuple[tuple[int, int], str]] = {
     **{f"in_thcs{g}": (THCS, f"f_thcs AND grade = '{g}'") for g in range(6, 10)},
     "in_thcs_done": (THCS, "n_thcs_graduated"),
     "in_studying": (THCS, "n_studying"),
+    "in_th_repeat": (TH, "enrolled_level = 'TH' AND repeating"),
 }
 
 RESIDENT_COUNTS: dict[str, tuple[tuple[int, int], str]] = {

@@ -22,7 +22,7 @@ from pcgd import db
 from pcgd.common.vnsort import name_key
 from pcgd.standards import load_rules
 from pcgd.units import service as units
-from reports import counts, pending
+from reports import counts
 from reports.forms import common as c
 from reports.model import Body, Form, Page, Sheet, Style, Value
 from surveys.rollup import sql as rollup_sql
@@ -288,7 +288,6 @@ PHIEU_HEADS = ("STT", "Họ và tên đối tượng (lớn tuổi ghi trước)
 LEVEL_TEXT = {"MN": "MN", "TH": "TH", "THCS": "THCS", "THPT": "THPT", "GDTX_THCS": "GDTX THCS",
               "GDTX_THPT": "GDTX THPT", "GDNN": "Nghề", "XMC": "XMC"}
 MOVES = {"moved_in": "Chuyển đến", "moved_out": "Chuyển đi", "deceased": "Chết"}
-PHONE = "" if pending.is_pending("household_phone") else "?"  # empty until issue 10 lands
 
 
 async def phieu_form(commune: units.Unit, hamlet: dict[str, Any], year: int) -> Form:
@@ -300,7 +299,7 @@ async def phieu_form(commune: units.Unit, hamlet: dict[str, Any], year: int) -> 
         " py.enrolled_level, py.enrolled_grade, s.name AS school, su.name AS school_commune,"
         " py.mn_completed_year, py.th_completed_year, py.thcs_graduated_year,"
         " py.thpt_graduated_year, py.gdnn_completed_year, py.dropout_grade, py.dropout_year,"
-        " py.xmc_stage_completed, py.disability, py.movement"
+        " py.xmc_stage_completed, py.disability, py.movement, p.phone"
         " FROM household h JOIN person_year py ON py.household = h.id"
         " JOIN person p ON p.id = py.person"
         " LEFT JOIN school s ON s.code = py.school_code AND py.school_code <> ''"
@@ -332,7 +331,7 @@ async def phieu_form(commune: units.Unit, hamlet: dict[str, Any], year: int) -> 
             f"(5) Số phiếu: {first['household_code']}",
             "(6) Diện cư trú: " + ("Tạm trú" if heads_of["residence_type"] == "tam_tru"
                                    else "Thường trú"),
-            f"(7) Điện thoại: {PHONE}",  # not on the roll yet (reports.pending)
+            "(7) Điện thoại: " + next((m["phone"] for m in (heads_of, *members) if m["phone"]), ""),
         )
         s.merge(r + 1, 0, r + 1, 4, fields[0], Style(bold=True))
         s.merge(r + 1, 5, r + 1, 9, fields[1], Style(bold=True))

@@ -2,11 +2,9 @@
 
 Cells whose source is one of these names stay **empty** (not 0) in every form. Two kinds:
 
-- `ROLL`: facts of the household roll that the official workbook carries and the import drops
-  today (issue 10: disability types and certificate, repeaters, two sessions a day, relapse into
-  illiteracy, Vietnamese-language preparation, household phone, religion, priority group). When
-  those fields land, each name here becomes a count in `reports.counts` (or a column of the
-  tracking book) and leaves this list.
+- `ROLL`: facts of the household roll the forms need and the roll does not hold. Empty since
+  issue 10 brought the official workbook's fields (a new one would be listed here until it
+  lands).
 - `REGISTRY`: facts of schools and staff the registry does not record (school rank, teachers'
   ethnicity, allowances, staff posts, toilets/water/kitchens meeting the standard…).
 
@@ -26,35 +24,10 @@ class Pending:
     needs: str  # the missing input
 
 
-_DISABILITY_TYPES = {
-    "mobility": "vận động",
-    "hearing_speech": "nghe, nói",
-    "vision": "nhìn",
-    "neuro_mental": "thần kinh, tâm thần",
-    "intellectual": "trí tuệ",
-    "autism": "tự kỉ",
-    "learning": "khó khăn về học",
-    "other": "khác",
-}
-
-ROLL: dict[str, Pending] = {
-    p.name: p
-    for p in (
-        *(Pending(f"disabled_type_{k}", f"Trẻ khuyết tật {v}",
-                  "dạng khuyết tật (8 dạng) trên phiếu")
-          for k, v in _DISABILITY_TYPES.items()),
-        Pending("mn_two_sessions", "Trẻ học 2 buổi/ngày", "học 2 buổi/ngày (9–10 buổi/tuần)"),
-        Pending("mn_vn_prep", "Trẻ DTTS được chuẩn bị tiếng Việt",
-                "chuẩn bị tiếng Việt cho trẻ DTTS"),
-        Pending("th_repeat_here", "Học sinh lưu ban (tại chỗ)", "lưu ban"),
-        Pending("th_repeat_away", "Học sinh lưu ban (học nơi khác)", "lưu ban"),
-        Pending("in_th_repeat", "Học sinh lưu ban (nơi khác đến)", "lưu ban"),
-        Pending("relapse_lit1", "Tái mù chữ mức độ 1", "tái mù chữ theo mức độ"),
-        Pending("relapse_lit2", "Tái mù chữ mức độ 2", "tái mù chữ theo mức độ"),
-        Pending("household_phone", "Điện thoại của hộ (phiếu điều tra, ô 7)",
-                "số điện thoại của hộ"),
-    )
-}
+# The roll facts the forms print are all recorded since issue 10 (surveys.roll.fields: disability
+# types and certificate, lưu ban, 2 buổi/ngày, chuẩn bị tiếng Việt, tái mù chữ, điện thoại):
+# their cells read the counts of surveys.rollup.sql / reports.counts.
+ROLL: dict[str, Pending] = {}
 
 REGISTRY: dict[str, Pending] = {
     p.name: p

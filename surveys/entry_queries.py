@@ -16,10 +16,10 @@ from typing import Any
 from pcgd import db
 from pcgd.accounts.scope import Scope
 from pcgd.common.masking import mask_id
-from surveys.roll.fields import COLUMN_NAMES
-from surveys.roll.text import name_key
+from pcgd.common.text import name_key
+from pcgd.common.values import format_date
+from surveys.roll.fields import COLUMN_NAMES, PERSON_PLAIN, STATUS_COLUMNS
 from surveys.roll.validate import parse_roll_rows
-from surveys.roll.values import format_date
 
 # Age = survey year − birth year (standards.md §1). Bands follow the criteria's bands.
 AGE_BANDS: dict[str, tuple[str, int, int]] = {
@@ -239,12 +239,10 @@ async def learner_as_member(learner_id: int, commune_id: int, year: int) -> dict
 
 _ROLL_SQL = """
 SELECT h.id AS household_id, h.household_code, m.name AS hamlet, h.address, p.full_name,
-       p.birth_date, p.birth_year, p.sex, p.ethnicity, coalesce(p.personal_id, '') AS personal_id,
-       p.father_name, p.mother_name, py.relation, py.residence_type, py.disability, py.movement,
-       py.movement_date, py.enrolled_level, py.enrolled_grade, py.school_code,
-       py.mn_completed_year, py.mn_group_completed, py.th_completed_year, py.thcs_graduated_year,
-       py.thpt_graduated_year, py.gdnn_completed_year, py.xmc_stage_completed, py.dropout_grade,
-       py.dropout_year
+       p.birth_date, p.birth_year, """ + ", ".join(
+    "coalesce(p.personal_id, '') AS personal_id" if n == "personal_id" else f"p.{n}"
+    for n in PERSON_PLAIN
+) + ", " + ", ".join(f"py.{n}" for n, _ in STATUS_COLUMNS) + """
 FROM household h JOIN hamlet m ON m.id = h.hamlet
 JOIN person_year py ON py.household = h.id JOIN person p ON p.id = py.person
 WHERE h.id = ANY($1::int[])
@@ -264,6 +262,8 @@ WHERE n > 1 ORDER BY personal_id, household_code
 
 
 def _text(value: object) -> str:
+    if isinstance(value, bool):  # flags, as the roll writes them
+        return "x" if value else ""
     return "" if value is None else str(value)
 
 

@@ -30,15 +30,19 @@ from surveys.roll import (
     write_roll,
     write_roll_vi,
 )
+from surveys.roll.fields import FIELDS, PERSON_COLUMNS
 from surveys.service import STATUS_FIELDS
 
 FORMATS = ("roll", "mau_nhap_lieu", "roll_vi")
 
+_PERSON_SELECT = tuple(
+    "coalesce(p.personal_id, '') AS personal_id" if n == "personal_id" else f"p.{n}"
+    for n, _ in PERSON_COLUMNS if n not in ("name_key", "birth_year")
+)
 _ROLL_SELECT = f"""
 SELECT h.id AS household_id, h.household_code, m.name AS hamlet, h.address, h.version,
        py.id AS person_year_id, py.person AS person_id, py.position, py.confirmed,
-       p.full_name, p.birth_date, p.birth_year, p.sex, p.ethnicity,
-       coalesce(p.personal_id, '') AS personal_id, p.father_name, p.mother_name,
+       p.birth_year, {", ".join(_PERSON_SELECT)},
        {", ".join("py." + f for f in STATUS_FIELDS)}
 FROM household h
 JOIN hamlet m ON m.id = h.hamlet
@@ -81,36 +85,15 @@ class StoredHousehold:
         )
 
 
+_STORED = tuple(
+    f.name for f in FIELDS if f.table in ("household", "person", "person_year")
+)
+
+
 def _person(row: asyncpg.Record) -> RollPerson:
     return RollPerson(
-        household_code=row["household_code"],
-        hamlet=row["hamlet"],
-        address=row["address"],
-        residence_type=row["residence_type"],
-        full_name=row["full_name"],
-        birth_date=row["birth_date"],
+        **{name: row[name] for name in _STORED},
         birth_year=row["birth_year"],
-        sex=row["sex"],
-        ethnicity=row["ethnicity"],
-        personal_id=row["personal_id"],
-        relation=row["relation"],
-        father_name=row["father_name"],
-        mother_name=row["mother_name"],
-        disability=row["disability"],
-        movement=row["movement"],
-        movement_date=row["movement_date"],
-        enrolled_level=row["enrolled_level"],
-        enrolled_grade=row["enrolled_grade"],
-        school_code=row["school_code"],
-        mn_completed_year=row["mn_completed_year"],
-        mn_group_completed=row["mn_group_completed"],
-        th_completed_year=row["th_completed_year"],
-        thcs_graduated_year=row["thcs_graduated_year"],
-        thpt_graduated_year=row["thpt_graduated_year"],
-        gdnn_completed_year=row["gdnn_completed_year"],
-        xmc_stage_completed=row["xmc_stage_completed"],
-        dropout_grade=row["dropout_grade"],
-        dropout_year=row["dropout_year"],
         household_version=row["version"],
     )
 

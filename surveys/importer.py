@@ -32,11 +32,8 @@ corrects it in the other years too.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import gc
 import re
-import unicodedata
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from operator import attrgetter
@@ -49,6 +46,8 @@ from pcgd import db
 from pcgd.accounts.scope import Scope, scope_for
 from pcgd.accounts.service import CurrentUser
 from pcgd.audit import service as audit
+from pcgd.common.perf import gc_paused
+from pcgd.common.text import name_cmp
 from pcgd.common.uploads import MAX_ISSUES, more_issues_text
 from pcgd.common.vn import fmt_date
 from pcgd.errors import UserError
@@ -62,26 +61,20 @@ from surveys.roll import (
     RollFileError,
     RollHousehold,
     RollPerson,
-    name_key,
     parse_file,
     write_annotated,
 )
+from surveys.roll import fields as roll_fields
 from surveys.rollup import service as rollup
 from surveys.service import STATUS_FIELDS, check_writable
 
 COUNTED_OUT = ("moved_out", "deceased")
 _LOCK_NAMESPACE = 7301  # pg_advisory_xact_lock(namespace, commune id): one import per commune
 
-HOUSEHOLD_COLUMNS = (
-    "id", "commune", "year", "hamlet", "household_code", "address", "version", "updated_at",
-)
-PERSON_COLUMNS = (
-    "id", "full_name", "name_key", "birth_date", "birth_year", "sex", "ethnicity",
-    "personal_id", "father_name", "mother_name",
-)
-PERSON_YEAR_COLUMNS = (
-    "id", "person", "household", "commune", "year", "position", "confirmed", *STATUS_FIELDS,
-)
+# Bulk-load column lists: from the one definition of the roll's fields (also the demo load's).
+HOUSEHOLD_COLUMNS = roll_fields.HOUSEHOLD_COLUMNS
+PERSON_COLUMNS = roll_fields.PERSON_BULK_COLUMNS
+PERSON_YEAR_COLUMNS = roll_fields.PERSON_YEAR_BULK_COLUMNS
 
 
 @dataclass(slots=True)
@@ -301,13 +294,8 @@ async def _personal_id_warnings(
 # --- planning ------------------------------------------------------------------------------------
 
 
-def _name_cmp(name: str) -> str:
-    return (name if name.isascii() else unicodedata.normalize("NFC", name)).casefold()
-
-
 _person_values: Callable[[RollPerson], tuple[Any, ...]] = attrgetter(
-    "full_name", "birth_date", "birth_year", "sex", "ethnicity", "personal_id", "father_name",
-    "mother_name",
+    "full_name", "birth_date", "birth_year", *roll_fields.PERSON_PLAIN
 )  # what the person table holds (attrgetter: one C call per row on 20,000 rows)
 _status_values: Callable[[RollPerson], tuple[Any, ...]] = attrgetter(*STATUS_FIELDS)
 
@@ -346,13 +334,13 @@ def _match(stored: list[StoredMember], members: list[RollPerson]) -> list[Stored
     for i, p in enumerate(members):
         if out[i] is not None:
             continue
-        name = _name_cmp(p.full_name)
+        name = name_cmp(p.full_name)
         for m in stored:
             q = m.person
             if (
                 m.person_year_id not in used
                 and q.birth_year == p.birth_year
-                and _name_cmp(q.full_name) == name
+                and name_cmp(q.full_name) == name
                 and (q.birth_date is None or p.birth_date is None or q.birth_date == p.birth_date)
                 and not (q.personal_id and p.personal_id and q.personal_id != p.personal_id)
             ):
@@ -533,7 +521,7 @@ async def import_roll(
     # while this one plans and writes.
     warnings = asyncio.create_task(_warnings(result.households, commune, year, user))
     try:
-        async with _gc_paused(), db.transaction() as conn:
+        async with gc_paused(), db.transaction() as conn:
             await custom_plans(conn)
             await gate.check_open(conn, [commune.id], year)
             await audit.set_source(conn, f"nhập tệp {filename}")
@@ -586,22 +574,6 @@ async def import_roll(
             await asyncio.wait([warnings])
     report.warnings = _sorted([*report.warnings, *warnings.result()])
     return report
-
-
-@contextlib.asynccontextmanager
-async def _gc_paused() -> AsyncIterator[None]:
-    """No cycle collection while the plan and the COPY rows are built (about a second).
-
-    The parsed file is ~20,000 lists and structs; every collection would rescan them while
-    we build 45,000 row tuples, none of which can form a cycle (the validator does the same).
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _sorted(issues: list[Issue]) -> list[Issue]:
@@ -745,22 +717,15 @@ def _columns(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
     return [list(c) for c in zip(*rows, strict=True)]
 
 
-_UPDATE_PERSONS = """
-UPDATE person p SET full_name = u.full_name, name_key = u.name_key, birth_date = u.birth_date,
-    birth_year = u.birth_year, sex = u.sex, ethnicity = u.ethnicity, personal_id = u.personal_id,
-    father_name = u.father_name, mother_name = u.mother_name
-FROM unnest($1::int[], $2::text[], $3::text[], $4::date[], $5::int[], $6::text[], $7::text[],
-            $8::text[], $9::text[], $10::text[])
-     AS u(id, full_name, name_key, birth_date, birth_year, sex, ethnicity, personal_id,
-          father_name, mother_name)
-WHERE p.id = u.id
-"""
-_STATUS_TYPES = {
-    "movement_date": "date", "mn_completed_year": "int", "mn_group_completed": "int",
-    "th_completed_year": "int", "thcs_graduated_year": "int", "thpt_graduated_year": "int",
-    "gdnn_completed_year": "int", "xmc_stage_completed": "int", "dropout_grade": "int",
-    "dropout_year": "int",
-}
+_PERSON_TYPES = dict(roll_fields.PERSON_COLUMNS)
+_UPDATE_PERSONS = (
+    "UPDATE person p SET "
+    + ", ".join(f"{n} = u.{n}" for n in _PERSON_TYPES)
+    + " FROM unnest($1::int[], "
+    + ", ".join(f"${i}::{t}[]" for i, t in enumerate(_PERSON_TYPES.values(), 2))
+    + f") AS u(id, {', '.join(_PERSON_TYPES)}) WHERE p.id = u.id"
+)
+_STATUS_TYPES = dict(roll_fields.STATUS_COLUMNS)
 _UPDATE_STATUS = (
     "UPDATE person_year y SET position = u.position, confirmed = TRUE, "
     + ", ".join(f"{f} = u.{f}" for f in STATUS_FIELDS)
@@ -776,10 +741,7 @@ _UPDATE_HOUSEHOLDS = (
 
 
 def _person_row(pid: int, p: RollPerson) -> tuple[Any, ...]:
-    return (
-        pid, p.full_name, name_key(p.full_name), p.birth_date, p.birth_year, p.sex, p.ethnicity,
-        p.personal_id or None, p.father_name, p.mother_name,
-    )
+    return (pid, *roll_fields.person_values(p))
 
 
 async def _update(

@@ -25,7 +25,7 @@ from pcgd.units import service as units
 from pcgd.web.security import login_required
 from surveys import entry_queries as queries
 from surveys import service
-from surveys.roll.fields import ETHNIC_NAMES, GRADES, LABELS
+from surveys.roll.fields import ETHNIC_NAMES, FIELDS, GRADES, LABELS
 from surveys.roll.validate import parse_roll_rows
 from surveys.schemas import HouseholdIn
 
@@ -34,62 +34,42 @@ PAGE_SIZE = 100
 # --- what the form needs to know about the roll columns ------------------------------------------
 
 _BLANK = ("", "")
+_SELECT_ORDER = (
+    "full_name", "birth_date", "sex", "relation", "ethnicity", "personal_id", "religion",
+    "priority_group", "phone", "residence_type", "movement", "movement_date", "disability",
+    "disability_types", "disability_certificate", "father_name", "mother_name", "enrolled_level",
+    "enrolled_grade", "school_code", "repeating", "two_sessions", "vn_prep",
+    "mn_completed_year", "mn_group_completed", "th_completed_year", "thcs_graduated_year",
+    "thpt_graduated_year", "gdnn_completed_year", "xmc_stage_completed", "relapse_level",
+    "dropout_grade", "dropout_year",
+)
+# Choice lists of the coded fields (the field definition's codes), blank first where optional.
 CHOICES: dict[str, list[tuple[str, str]]] = {
     "sex": [_BLANK, ("M", "Nam"), ("F", "Nữ")],
     "residence_type": [("thuong_tru", "Thường trú"), ("tam_tru", "Tạm trú")],
-    "disability": [_BLANK, ("able", "Có khả năng học tập"), ("unable", "Không có khả năng học")],
-    "movement": [_BLANK, ("moved_in", "Chuyển đến"), ("moved_out", "Chuyển đi"),
-                 ("deceased", "Đã chết")],
     "enrolled_level": [_BLANK, ("MN", "Mầm non"), ("TH", "Tiểu học"), ("THCS", "THCS"),
                        ("THPT", "THPT"), ("GDTX_THCS", "GDTX cấp THCS"),
                        ("GDTX_THPT", "GDTX cấp THPT"), ("GDNN", "Giáo dục nghề nghiệp"),
                        ("XMC", "Xóa mù chữ")],
-    "mn_group_completed": [_BLANK, ("3", "3 tuổi"), ("4", "4 tuổi"), ("5", "5 tuổi")],
-    "xmc_stage_completed": [_BLANK, ("0", "0"), ("1", "GĐ 1"), ("2", "GĐ 2")],
-    "dropout_grade": [_BLANK, *((str(g), str(g)) for g in range(1, 13))],
+    **{f.name: [_BLANK, *f.codes] for f in FIELDS
+       if f.codes and f.form and f.form[1] == "select"},
+}
+#: the codes of a multi-code field, for its hint ("1 vận động, 2 nghe, nói, …")
+CODE_LISTS: dict[str, list[tuple[str, str]]] = {
+    f.name: list(f.codes) for f in FIELDS if f.form and f.form[1] == "codes"
 }
 GRADE_LABELS = {"NT": "Nhà trẻ", "3": "3", "4": "4", "5": "5"}
 RELATIONS = ["Chủ hộ", "Vợ", "Chồng", "Con", "Con dâu", "Con rể", "Cha", "Mẹ", "Ông", "Bà",
              "Cháu", "Anh", "Chị", "Em", "Khác"]
 
-# (field, group, kind, width in ch): the members table, in the order staff type a person.
-MEMBER_COLUMNS: tuple[tuple[str, str, str, int], ...] = (
-    ("full_name", "Nhân khẩu", "text", 20),
-    ("birth_date", "Nhân khẩu", "date", 10),
-    ("sex", "Nhân khẩu", "select", 5),
-    ("relation", "Nhân khẩu", "relation", 9),
-    ("ethnicity", "Nhân khẩu", "ethnicity", 8),
-    ("personal_id", "Nhân khẩu", "text", 12),
-    ("residence_type", "Cư trú", "select", 9),
-    ("movement", "Cư trú", "select", 9),
-    ("movement_date", "Cư trú", "date", 10),
-    ("disability", "Cư trú", "select", 9),
-    ("father_name", "Cha mẹ", "text", 14),
-    ("mother_name", "Cha mẹ", "text", 14),
-    ("enrolled_level", "Đang học", "select", 8),
-    ("enrolled_grade", "Đang học", "grade", 5),
-    ("school_code", "Đang học", "school", 10),
-    ("mn_completed_year", "Đã hoàn thành (năm)", "year", 5),
-    ("mn_group_completed", "Đã hoàn thành (năm)", "select", 5),
-    ("th_completed_year", "Đã hoàn thành (năm)", "year", 5),
-    ("thcs_graduated_year", "Đã hoàn thành (năm)", "year", 5),
-    ("thpt_graduated_year", "Đã hoàn thành (năm)", "year", 5),
-    ("gdnn_completed_year", "Đã hoàn thành (năm)", "year", 5),
-    ("xmc_stage_completed", "Đã hoàn thành (năm)", "select", 5),
-    ("dropout_grade", "Bỏ học", "select", 4),
-    ("dropout_year", "Bỏ học", "year", 5),
+# (field, group, kind, width in ch): the members table, in the order staff type a person
+# (each field's form entry in surveys.roll.fields, ordered by _SELECT_ORDER).
+_FORM = {f.name: f.form for f in FIELDS if f.form is not None}
+MEMBER_COLUMNS: tuple[tuple[str, str, str, int], ...] = tuple(
+    (name, _FORM[name][0], _FORM[name][1], _FORM[name][2]) for name in _SELECT_ORDER
 )
-SHORT_LABELS = {
-    "full_name": "Họ và tên", "birth_date": "Ngày sinh", "sex": "Giới tính",
-    "relation": "Quan hệ với chủ hộ", "ethnicity": "Dân tộc", "personal_id": "Số định danh",
-    "residence_type": "Diện cư trú", "movement": "Biến động", "movement_date": "Ngày biến động",
-    "disability": "Khuyết tật", "father_name": "Họ tên cha", "mother_name": "Họ tên mẹ",
-    "enrolled_level": "Cấp học", "enrolled_grade": "Lớp", "school_code": "Mã trường",
-    "mn_completed_year": "MN", "mn_group_completed": "Nhóm MN",
-    "th_completed_year": "TH", "thcs_graduated_year": "TN THCS",
-    "thpt_graduated_year": "TN THPT", "gdnn_completed_year": "GDNN",
-    "xmc_stage_completed": "XMC", "dropout_grade": "Lớp", "dropout_year": "Năm",
-}
+assert set(_SELECT_ORDER) == set(_FORM), "every form field has a place in _SELECT_ORDER"
+SHORT_LABELS = {name: form[3] for name, form in _FORM.items()}
 
 
 def form_schema() -> dict[str, Any]:
@@ -98,7 +78,7 @@ def form_schema() -> dict[str, Any]:
         "columns": [
             {"name": name, "group": group, "kind": kind, "width": width,
              "label": SHORT_LABELS[name], "title": LABELS[name],
-             "choices": CHOICES.get(name)}
+             "choices": CHOICES.get(name) or CODE_LISTS.get(name)}
             for name, group, kind, width in MEMBER_COLUMNS
         ],
         "grades": {level: [[g, GRADE_LABELS.get(g, g) if level == "MN" else g] for g in grades]

@@ -44,6 +44,7 @@ from pcgd.errors import Forbidden, UserError
 from pcgd.units import service as units
 from surveys import gate
 from surveys.importer import next_ids
+from surveys.roll.fields import FIELD, STATUS_COLUMNS
 from surveys.rollup import service as rollup
 
 # (level, grade) → (next level, next grade, what was completed)
@@ -66,37 +67,49 @@ _STEPS_SQL = ", ".join(
     f"('{a}', '{b}', '{c}', '{d}', '{e}')" for a, b, c, d, e in STEPS
 )
 
-_CARRY_SQL = f"""
-INSERT INTO person_year (
-    person, household, commune, year, position, relation, residence_type, disability,
-    movement, movement_date, enrolled_level, enrolled_grade, school_code,
-    mn_completed_year, mn_group_completed, th_completed_year, thcs_graduated_year,
-    thpt_graduated_year, gdnn_completed_year, xmc_stage_completed, dropout_grade, dropout_year,
-    confirmed)
-SELECT o.person, m.new_id, m.commune, $1::int, o.position, o.relation, o.residence_type,
-    o.disability, '', NULL,
-    coalesce(s.next_level, o.enrolled_level),
-    CASE WHEN o.enrolled_level = 'MN' AND o.enrolled_grade = 'NT'
+# What the roll-forward writes into each person_year column that it does not copy unchanged;
+# every other column with `carry` in the field definition is copied (a new field: nothing here).
+# A repeater (lưu ban) stays in its grade and school; the mark itself is not carried.
+_REPEAT = "o.repeating AND o.enrolled_level IN ('TH', 'THCS', 'THPT', 'GDTX_THCS', 'GDTX_THPT')"
+_DERIVED: dict[str, str] = {
+    "movement": "''",
+    "movement_date": "NULL",
+    "enrolled_level": f"CASE WHEN {_REPEAT} THEN o.enrolled_level"
+                      " ELSE coalesce(s.next_level, o.enrolled_level) END",
+    "enrolled_grade": f"""CASE WHEN {_REPEAT} THEN o.enrolled_grade
+         WHEN o.enrolled_level = 'MN' AND o.enrolled_grade = 'NT'
          THEN CASE WHEN $1::int - p.birth_year >= 3 THEN '3' ELSE 'NT' END
-         ELSE coalesce(s.next_grade, o.enrolled_grade) END,
-    CASE WHEN s.next_level IS NULL OR s.next_level = o.enrolled_level THEN o.school_code
-         ELSE '' END,
-    CASE WHEN s.done = 'mn' THEN coalesce(o.mn_completed_year, $1::int)
-         ELSE o.mn_completed_year END,
-    CASE WHEN s.done = 'mn' THEN 5
+         ELSE coalesce(s.next_grade, o.enrolled_grade) END""",
+    "school_code": f"""CASE WHEN {_REPEAT} OR s.next_level IS NULL
+              OR s.next_level = o.enrolled_level THEN o.school_code
+         ELSE '' END""",
+    "mn_completed_year": """CASE WHEN s.done = 'mn' THEN coalesce(o.mn_completed_year, $1::int)
+         ELSE o.mn_completed_year END""",
+    "mn_group_completed": """CASE WHEN s.done = 'mn' THEN 5
          WHEN s.done = 'mn3' THEN greatest(o.mn_group_completed, 3)
          WHEN s.done = 'mn4' THEN greatest(o.mn_group_completed, 4)
-         ELSE o.mn_group_completed END,
-    CASE WHEN s.done = 'th' THEN coalesce(o.th_completed_year, $1::int)
-         ELSE o.th_completed_year END,
-    CASE WHEN s.done = 'thcs' THEN coalesce(o.thcs_graduated_year, $1::int)
-         ELSE o.thcs_graduated_year END,
-    CASE WHEN s.done = 'thpt' THEN coalesce(o.thpt_graduated_year, $1::int)
-         ELSE o.thpt_graduated_year END,
-    o.gdnn_completed_year,
-    CASE WHEN s.done = 'xmc1' THEN greatest(o.xmc_stage_completed, 1)
-         WHEN s.done = 'xmc2' THEN 2 ELSE o.xmc_stage_completed END,
-    o.dropout_grade, o.dropout_year, FALSE
+         ELSE o.mn_group_completed END""",
+    "th_completed_year": f"""CASE WHEN s.done = 'th' AND NOT ({_REPEAT})
+         THEN coalesce(o.th_completed_year, $1::int) ELSE o.th_completed_year END""",
+    "thcs_graduated_year": f"""CASE WHEN s.done = 'thcs' AND NOT ({_REPEAT})
+         THEN coalesce(o.thcs_graduated_year, $1::int) ELSE o.thcs_graduated_year END""",
+    "thpt_graduated_year": f"""CASE WHEN s.done = 'thpt' AND NOT ({_REPEAT})
+         THEN coalesce(o.thpt_graduated_year, $1::int) ELSE o.thpt_graduated_year END""",
+    "xmc_stage_completed": """CASE WHEN s.done = 'xmc1' THEN greatest(o.xmc_stage_completed, 1)
+         WHEN s.done = 'xmc2' THEN 2 ELSE o.xmc_stage_completed END""",
+    "repeating": "FALSE",
+    # marks that belong to a level are dropped when the learner moves on
+    "two_sessions": "o.two_sessions AND coalesce(s.next_level, o.enrolled_level) IN ('MN', 'TH')",
+    "vn_prep": "o.vn_prep AND coalesce(s.next_level, o.enrolled_level) = 'MN'",
+}
+_CARRY_COLUMNS = tuple(name for name, _ in STATUS_COLUMNS)
+_missing = [f for f in _CARRY_COLUMNS if not FIELD[f].carry and f not in _DERIVED]
+assert not _missing, f"roll-forward: no rule for {_missing}"
+_CARRY_SQL = f"""
+INSERT INTO person_year (
+    person, household, commune, year, position, {", ".join(_CARRY_COLUMNS)}, confirmed)
+SELECT o.person, m.new_id, m.commune, $1::int, o.position,
+    {", ".join(_DERIVED.get(f, f"o.{f}") for f in _CARRY_COLUMNS)}, FALSE
 FROM person_year o
 JOIN rf_map m ON m.old_id = o.household
 JOIN person p ON p.id = o.person

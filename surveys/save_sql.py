@@ -9,21 +9,12 @@ from surveys.rollup.sql).
 
 from __future__ import annotations
 
+from surveys.roll import fields
 from surveys.rollup import sql as rollup_sql
 
-STATUS_FIELDS: tuple[tuple[str, str], ...] = (
-    ("relation", "text"), ("residence_type", "text"), ("disability", "text"),
-    ("movement", "text"), ("movement_date", "date"), ("enrolled_level", "text"),
-    ("enrolled_grade", "text"), ("school_code", "text"), ("mn_completed_year", "int"),
-    ("mn_group_completed", "int"), ("th_completed_year", "int"), ("thcs_graduated_year", "int"),
-    ("thpt_graduated_year", "int"), ("gdnn_completed_year", "int"),
-    ("xmc_stage_completed", "int"), ("dropout_grade", "int"), ("dropout_year", "int"),
-)
-PERSON_FIELDS: tuple[tuple[str, str], ...] = (
-    ("full_name", "text"), ("name_key", "text"), ("birth_date", "date"), ("birth_year", "int"),
-    ("sex", "text"), ("ethnicity", "text"), ("personal_id", "text"), ("father_name", "text"),
-    ("mother_name", "text"),
-)
+# The column lists come from the one definition of the roll's fields.
+STATUS_FIELDS: tuple[tuple[str, str], ...] = fields.STATUS_COLUMNS
+PERSON_FIELDS: tuple[tuple[str, str], ...] = fields.PERSON_COLUMNS
 
 # SQLSTATEs raised by the function, mapped to HTTP answers by surveys.service.
 NOT_FOUND, FORBIDDEN, CONFLICT, LOCKED = "PC404", "PC403", "PC409", "PC423"
@@ -37,13 +28,15 @@ def _member_json() -> str:
         + (f"coalesce(to_char(py.{name}, 'YYYY-MM-DD'), '')" if kind == "date" else f"py.{name}")
         for name, kind in STATUS_FIELDS
     )
+    person = ", ".join(
+        f"'{name}', coalesce(p.{name}, '')" if name == "personal_id" else f"'{name}', p.{name}"
+        for name in fields.PERSON_PLAIN
+    )
     return (
         "jsonb_build_object('person_id', p.id, 'person_year_id', py.id,"
         " 'full_name', p.full_name,"
         " 'birth_date', coalesce(to_char(p.birth_date, 'YYYY-MM-DD'), p.birth_year::text),"
-        " 'sex', p.sex, 'ethnicity', p.ethnicity, 'personal_id', coalesce(p.personal_id, ''),"
-        " 'father_name', p.father_name, 'mother_name', p.mother_name,"
-        f" 'confirmed', py.confirmed, {status})"
+        f" {person}, 'confirmed', py.confirmed, {status})"
     )
 
 

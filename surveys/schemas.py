@@ -2,39 +2,48 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
+
+from surveys.roll.fields import FIELDS, Field
 
 Scalar = str | int | None
 
 
-class MemberIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    person_id: int | None = None  # an existing person (from a GET); None creates a new one
-    person_year_id: int | None = None  # read-only (a GET's member): accepted and ignored
-    full_name: str = ""
-    birth_date: Scalar = ""  # YYYY-MM-DD, DD/MM/YYYY or YYYY
-    sex: str = ""
-    ethnicity: str = ""
-    personal_id: str = ""
-    relation: str = ""
-    father_name: str = ""
-    mother_name: str = ""
-    residence_type: str = "thuong_tru"
-    disability: str = ""
-    movement: str = ""
-    movement_date: Scalar = ""
-    enrolled_level: str = ""
-    enrolled_grade: Scalar = ""
-    school_code: str = ""
-    mn_completed_year: Scalar = None
-    mn_group_completed: Scalar = None
-    th_completed_year: Scalar = None
-    thcs_graduated_year: Scalar = None
-    thpt_graduated_year: Scalar = None
-    gdnn_completed_year: Scalar = None
-    xmc_stage_completed: Scalar = None
-    dropout_grade: Scalar = None
-    dropout_year: Scalar = None
-    confirmed: bool = True
+def _member_in_type(f: Field) -> tuple[Any, Any]:
+    if f.kind == "flag":
+        return bool | Scalar, False  # true/false, or the file spellings ("x", "có", 1)
+    if f.kind in ("year", "int"):
+        return Scalar, None
+    if f.kind in ("birth", "date", "grade"):
+        return Scalar, ""  # dates: YYYY-MM-DD, DD/MM/YYYY (birth also YYYY)
+    return str, "thuong_tru" if f.name == "residence_type" else ""
+
+
+def _member_out_type(f: Field) -> Any:
+    if f.kind == "flag":
+        return bool
+    if f.kind in ("year", "int"):
+        return int | None
+    return str
+
+
+_MEMBER_FIELDS = tuple(f for f in FIELDS if f.table in ("person", "person_year"))
+
+# Both member shapes derive from the one definition of the roll's fields (surveys.roll.fields).
+MemberIn = msgspec.defstruct(
+    "MemberIn",
+    [
+        ("person_id", int | None, None),  # an existing person (from a GET); None creates one
+        ("person_year_id", int | None, None),  # read-only (a GET's member): accepted, ignored
+        *((f.name, *_member_in_type(f)) for f in _MEMBER_FIELDS),
+        ("confirmed", bool, True),
+    ],
+    kw_only=True,
+    forbid_unknown_fields=True,
+    module=__name__,
+)
 
 
 class HouseholdIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -54,34 +63,17 @@ class HouseholdIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     warnings: list[dict[str, object]] | None = None
 
 
-class MemberOut(msgspec.Struct, kw_only=True):
-    person_id: int
-    person_year_id: int
-    full_name: str
-    birth_date: str
-    sex: str
-    ethnicity: str
-    personal_id: str
-    relation: str
-    father_name: str
-    mother_name: str
-    residence_type: str
-    disability: str
-    movement: str
-    movement_date: str
-    enrolled_level: str
-    enrolled_grade: str
-    school_code: str
-    mn_completed_year: int | None
-    mn_group_completed: int | None
-    th_completed_year: int | None
-    thcs_graduated_year: int | None
-    thpt_graduated_year: int | None
-    gdnn_completed_year: int | None
-    xmc_stage_completed: int | None
-    dropout_grade: int | None
-    dropout_year: int | None
-    confirmed: bool
+MemberOut = msgspec.defstruct(
+    "MemberOut",
+    [
+        ("person_id", int),
+        ("person_year_id", int),
+        *((f.name, _member_out_type(f)) for f in _MEMBER_FIELDS),
+        ("confirmed", bool),
+    ],
+    kw_only=True,
+    module=__name__,
+)
 
 
 class HouseholdOut(msgspec.Struct, kw_only=True):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any
 
 import asyncpg
@@ -18,12 +19,13 @@ from pcgd import db
 from pcgd.accounts.scope import Scope
 from pcgd.accounts.service import CurrentUser
 from pcgd.audit import service as audit
+from pcgd.common.text import name_key
 from pcgd.errors import Conflict, Forbidden, Locked, NotFound, ValidationFailed
 from pcgd.ops import caches
 from pcgd.units import service as units
 from surveys import gate, save_sql
+from surveys.roll import fields as roll_fields
 from surveys.roll.model import RollHousehold, RollPerson
-from surveys.roll.text import name_key
 from surveys.roll.validate import parse_roll_rows
 from surveys.rollup import service as rollup
 from surveys.schemas import HouseholdIn, HouseholdOut, HouseholdSummary, MemberOut
@@ -231,11 +233,7 @@ async def list_households(
 # --- writing ---------------------------------------------------------------------------------
 
 
-def _person_values(p: RollPerson) -> tuple[Any, ...]:
-    return (
-        p.full_name, name_key(p.full_name), p.birth_date, p.birth_year, p.sex, p.ethnicity,
-        p.personal_id or None, p.father_name, p.mother_name,
-    )
+_person_values = roll_fields.person_values
 
 
 def _status_values(p: RollPerson) -> tuple[Any, ...]:
@@ -319,43 +317,36 @@ async def _save(
     return _saved_out(msgspec.json.decode(raw), household, data)
 
 
+_DATES = tuple(
+    f.name for f in roll_fields.FIELDS
+    if f.kind in ("date", "birth") and f.table in ("person", "person_year")
+)
+_OUT_PLAIN = tuple(
+    f.name for f in roll_fields.FIELDS
+    if f.table in ("person", "person_year") and f.name not in _DATES
+)
+_out_values = attrgetter(*_OUT_PLAIN)
+
+
+def _member_out(p: RollPerson) -> dict[str, Any]:
+    """The API member fields of a validated RollPerson (dates as ISO text)."""
+    out = dict(zip(_OUT_PLAIN, _out_values(p), strict=True))
+    out["birth_date"] = p.birth_date.isoformat() if p.birth_date else str(p.birth_year)
+    out["movement_date"] = p.movement_date.isoformat() if p.movement_date else ""
+    return out
+
+
 def _saved_out(saved: dict[str, Any], household: RollHousehold, data: HouseholdIn) -> HouseholdOut:
     """The saved household from the validated values plus the ids the database assigned."""
-    members = []
-    for (person_id, person_year_id), p, m in zip(
-        saved["ids"], household.members, data.members, strict=True
-    ):
-        members.append(
-            MemberOut(
-                person_id=person_id,
-                person_year_id=person_year_id,
-                full_name=p.full_name,
-                birth_date=p.birth_date.isoformat() if p.birth_date else str(p.birth_year),
-                sex=p.sex,
-                ethnicity=p.ethnicity,
-                personal_id=p.personal_id,
-                relation=p.relation,
-                father_name=p.father_name,
-                mother_name=p.mother_name,
-                residence_type=p.residence_type,
-                disability=p.disability,
-                movement=p.movement,
-                movement_date=p.movement_date.isoformat() if p.movement_date else "",
-                enrolled_level=p.enrolled_level,
-                enrolled_grade=p.enrolled_grade,
-                school_code=p.school_code,
-                mn_completed_year=p.mn_completed_year,
-                mn_group_completed=p.mn_group_completed,
-                th_completed_year=p.th_completed_year,
-                thcs_graduated_year=p.thcs_graduated_year,
-                thpt_graduated_year=p.thpt_graduated_year,
-                gdnn_completed_year=p.gdnn_completed_year,
-                xmc_stage_completed=p.xmc_stage_completed,
-                dropout_grade=p.dropout_grade,
-                dropout_year=p.dropout_year,
-                confirmed=m.confirmed,
-            )
+    members = [
+        MemberOut(
+            person_id=person_id, person_year_id=person_year_id, confirmed=m.confirmed,
+            **_member_out(p),
         )
+        for (person_id, person_year_id), p, m in zip(
+            saved["ids"], household.members, data.members, strict=True
+        )
+    ]
     head = household.head
     return HouseholdOut(
         id=saved["id"],

@@ -43,6 +43,8 @@ class Person(Table, tablename="person"):
     personal_id = Varchar(length=12, null=True, default=None, index=True)
     father_name = Varchar(length=200, default="")
     mother_name = Varchar(length=200, default="")
+    religion = Varchar(length=50, default="")
+    phone = Varchar(length=20, default="")
 
 
 class PersonYear(Table, tablename="person_year"):
@@ -73,6 +75,14 @@ class PersonYear(Table, tablename="person_year"):
     xmc_stage_completed = SmallInt(null=True, default=None)
     dropout_grade = SmallInt(null=True, default=None)
     dropout_year = SmallInt(null=True, default=None)
+    # The official workbook's facts the forms count (issue 10; surveys.roll.fields.FIELDS)
+    disability_types = Varchar(length=120, default="")  # comma-separated type codes
+    disability_certificate = Boolean(default=False)
+    repeating = Boolean(default=False)  # lưu ban
+    two_sessions = Boolean(default=False)  # 2 buổi/ngày (MN), 9–10 buổi/tuần (TH)
+    vn_prep = Boolean(default=False)  # MN: chuẩn bị tiếng Việt
+    relapse_level = SmallInt(null=True, default=None)  # tái mù chữ mức 1/2
+    priority_group = Varchar(length=50, default="")
     confirmed = Boolean(default=True)  # False: carried forward, "chưa xác nhận"
 
 

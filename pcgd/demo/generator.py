@@ -16,6 +16,7 @@ import numpy as np
 
 from pcgd.demo import names
 from pcgd.demo.profiles import PROFILES, Rates
+from surveys.roll.fields import DISABILITY_TYPES
 
 MAX_SIZE = 7
 SIZES = np.arange(2, MAX_SIZE + 1)
@@ -388,7 +389,63 @@ def generate_commune(spec: CommuneSpec, year: int, as_of: date, seed: int) -> Co
         "school_code": school_code,
         **{k: school[k] for k in YEAR_COLUMNS},
     }
+    # Drawn last, so the facts above stay what they were before these fields existed.
+    _workbook_facts(rng, roll, sizes, role_p == HEAD, age_p, disabled, level, spec)
     return roll
+
+
+_TYPES = np.array([c for c, _ in DISABILITY_TYPES], dtype=object)
+_TYPE_SHARE = np.array([0.30, 0.12, 0.12, 0.12, 0.15, 0.08, 0.04, 0.07])
+_RELIGIONS = np.array(["", "Phật giáo", "Công giáo", "Tin Lành", "Cao Đài"], dtype=object)
+_PRIORITY = np.array(["", "Hộ nghèo", "Hộ cận nghèo", "Con thương binh, liệt sĩ"], dtype=object)
+
+
+def _workbook_facts(
+    rng: np.random.Generator, roll: CommuneRoll, sizes: np.ndarray, head: np.ndarray,
+    age: np.ndarray, disabled: np.ndarray, level: np.ndarray, spec: CommuneSpec,
+) -> None:
+    """The official workbook's facts (issue 10) in plausible shares: one disability type for most
+    disabled people (two for a few), 60 % with a certificate; 1–2 % repeaters in TH/THCS; most MN
+    and TH pupils in two sessions; most minority MN children prepared in Vietnamese; a few relapsed
+    literacy learners; religion per household; phones of most household heads."""
+    n = len(age)
+    py, p = roll.person_years, roll.persons
+    first = rng.choice(len(_TYPES), n, p=_TYPE_SHARE)
+    second = rng.choice(len(_TYPES), n, p=_TYPE_SHARE)
+    two = rng.random(n) < 0.1
+    types = np.where(
+        two & (second != first),
+        np.char.add(np.char.add(_TYPES[np.minimum(first, second)].astype(str), ","),
+                    _TYPES[np.maximum(first, second)].astype(str)).astype(object),
+        _TYPES[first],
+    )
+    py["disability_types"] = np.where(disabled, types, "").astype(object)
+    py["disability_certificate"] = disabled & (rng.random(n) < 0.6)
+    u = rng.random(n)
+    py["repeating"] = ((level == L_TH) & (u < 0.008)) | ((level == L_THCS) & (u < 0.015))
+    urban = spec.name.startswith(("Phường", "Thị trấn"))
+    py["two_sessions"] = ((level == L_MN) & (u < 0.9)) | (
+        (level == L_TH) & (u < (0.95 if urban else 0.75))
+    )
+    minority = p["ethnicity"] != ""
+    py["vn_prep"] = (level == L_MN) & minority & (rng.random(n) < 0.7)
+    xmc = py["xmc_stage_completed"]
+    u = rng.random(n)
+    relapse = np.full(n, -1, dtype=np.int64)
+    learners = (age >= 15) & (xmc >= 1)
+    relapse[learners & (u < 0.05)] = 1
+    relapse[learners & (u < 0.02)] = 2
+    py["relapse_level"] = relapse
+    py["priority_group"] = _PRIORITY[
+        np.searchsorted(np.cumsum([0.95, 0.03, 0.015]), rng.random(n))
+    ]
+    h = len(sizes)
+    p["religion"] = np.repeat(
+        _RELIGIONS[np.searchsorted(np.cumsum([0.82, 0.09, 0.06, 0.02]), rng.random(h))], sizes
+    )
+    numbers = rng.integers(10**8, 10**9, n)
+    phone = np.array(["09"] * n, dtype=object) + (numbers // 10).astype(str).astype(object)
+    p["phone"] = np.where(head & (rng.random(n) < 0.85), phone, "").astype(object)
 
 
 YEAR_COLUMNS = (

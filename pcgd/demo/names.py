@@ -11,7 +11,7 @@ from functools import cache, lru_cache
 
 import numpy as np
 
-from surveys.roll.text import name_key
+from pcgd.common.text import name_key
 
 # Kinh family names with rough national shares (per cent).
 KINH_FAMILY: tuple[tuple[str, float], ...] = (

@@ -13,20 +13,21 @@ from itertools import repeat
 
 import numpy as np
 
-from pcgd.demo.generator import YEAR_COLUMNS, CommuneSpec, generate_commune
+from pcgd.demo.generator import CommuneSpec, generate_commune
+from surveys.roll.fields import (
+    FIELD,
+    HOUSEHOLD_COLUMNS,
+    PERSON_BULK_COLUMNS,
+    PERSON_YEAR_BULK_COLUMNS,
+    STATUS_COLUMNS,
+)
 
-HOUSEHOLD_COLUMNS = (
-    "id", "commune", "year", "hamlet", "household_code", "address", "version", "updated_at",
-)
-PERSON_COLUMNS = (
-    "id", "full_name", "name_key", "birth_date", "birth_year", "sex", "ethnicity",
-    "personal_id", "father_name", "mother_name",
-)
-PERSON_YEAR_COLUMNS = (
-    "person", "household", "commune", "year", "position", "relation", "residence_type",
-    "disability", "movement", "movement_date", "enrolled_level", "enrolled_grade", "school_code",
-    *YEAR_COLUMNS, "confirmed",
-)
+__all__ = ["HOUSEHOLD_COLUMNS", "PERSON_COLUMNS", "PERSON_YEAR_COLUMNS", "build_chunk"]
+
+# The import's COPY column lists (one definition); the demo lets person_year take its serial id.
+PERSON_COLUMNS = PERSON_BULK_COLUMNS
+PERSON_YEAR_COLUMNS = PERSON_YEAR_BULK_COLUMNS[1:]
+_INT_COLUMNS = frozenset(n for n, t in STATUS_COLUMNS if t == "int") | {"birth_year"}
 
 # Index v + 1 holds the int v (index 0 holds None): every year, grade and position is shared.
 _POOL_SIZE = 3000
@@ -59,6 +60,16 @@ class Chunk:
     person_years: list[tuple]
 
 
+def _column(values: dict[str, np.ndarray], name: str, n: int) -> list:
+    """One COPY column: the generator's values, or the field's blank when it makes none (a
+    field added to surveys.roll.fields loads as blank until the generator learns it)."""
+    if name not in values:
+        field = FIELD[name]
+        blank = False if field.kind == "flag" else None if field.sql in ("int", "date") else ""
+        return [blank] * n
+    return small_ints(values[name]) if name in _INT_COLUMNS else values[name].tolist()
+
+
 def build_chunk(job: ChunkJob) -> Chunk:
     """Generate one commune and build its rows (runs in a worker thread during the load)."""
     roll = generate_commune(job.spec, job.year, job.as_of, job.seed)
@@ -81,15 +92,7 @@ def build_chunk(job: ChunkJob) -> Chunk:
     persons = list(
         zip(
             person_ids,
-            p["full_name"].tolist(),
-            p["name_key"].tolist(),
-            p["birth_date"].tolist(),
-            small_ints(p["birth_year"]),
-            p["sex"].tolist(),
-            p["ethnicity"].tolist(),
-            p["personal_id"].tolist(),
-            p["father_name"].tolist(),
-            p["mother_name"].tolist(),
+            *(_column(p, c, n) for c in PERSON_COLUMNS[1:]),
             strict=True,
         )
     )
@@ -99,16 +102,8 @@ def build_chunk(job: ChunkJob) -> Chunk:
             (py["household"] + job.household_base).tolist(),
             repeat(commune), repeat(year),
             small_ints(py["position"]),
-            py["relation"].tolist(),
-            py["residence_type"].tolist(),
-            py["disability"].tolist(),
-            py["movement"].tolist(),
-            py["movement_date"].tolist(),
-            py["enrolled_level"].tolist(),
-            py["enrolled_grade"].tolist(),
-            py["school_code"].tolist(),
-            *(small_ints(py[c]) for c in YEAR_COLUMNS),
             repeat(True),
+            *(_column(py, c, n) for c in PERSON_YEAR_COLUMNS[6:]),
             strict=False,  # the repeat() columns are endless; the range sets the length
         )
     )

@@ -6,7 +6,7 @@ the code. Labels are what the pages show.
 
 from __future__ import annotations
 
-from surveys.roll.text import key
+from pcgd.common.text import key
 
 LEVELS: tuple[str, ...] = ("MN", "TH", "THCS", "THPT", "GDTX", "GDNN")
 LEVEL_LABELS: dict[str, str] = {

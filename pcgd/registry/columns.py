@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from surveys.roll.text import key
+from pcgd.common.text import key
 
 
 @dataclass(frozen=True, slots=True)

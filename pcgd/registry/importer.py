@@ -19,15 +19,15 @@ import asyncpg
 from pcgd import db
 from pcgd.accounts.service import CurrentUser
 from pcgd.audit import service as audit
+from pcgd.common.tables import RollFileError, read_table
+from pcgd.common.text import key, name_key, squash
 from pcgd.common.uploads import MAX_ISSUES
+from pcgd.common.values import parse_date
 from pcgd.errors import UserError
 from pcgd.registry import codes
 from pcgd.registry.columns import KINDS, header_map, labels
 from pcgd.registry.schemas import ImportResult, Issue
 from pcgd.units import service as units
-from surveys.roll.reader import RollFileError, read_table
-from surveys.roll.text import key, name_key, squash
-from surveys.roll.values import parse_date
 from surveys.rollup import service as rollup
 
 Source = str | Path | bytes

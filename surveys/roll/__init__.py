@@ -10,6 +10,7 @@ Choices where roll-format.md leaves room are listed in the docstrings of `valida
 `mau_nhap_lieu`.
 """
 
+from pcgd.common.text import fold, name_key
 from surveys.roll.annotate import annotate, write_annotated
 from surveys.roll.load import LoadedRoll, parse_file
 from surveys.roll.mau_nhap_lieu import (
@@ -19,7 +20,6 @@ from surveys.roll.mau_nhap_lieu import (
 )
 from surveys.roll.model import Issue, ParseResult, RollHousehold, RollPerson
 from surveys.roll.reader import RollFileError, detect_format, read_table
-from surveys.roll.text import fold, name_key
 from surveys.roll.validate import (
     HouseholdCheck,
     RollValidator,

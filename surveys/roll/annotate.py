@@ -11,9 +11,9 @@ from pathlib import Path
 
 import xlsxwriter
 
+from pcgd.common.text import squash
 from surveys.roll.fields import match_header
 from surveys.roll.model import Issue
-from surveys.roll.text import squash
 
 __all__ = ["ERROR_FILL", "WARNING_FILL", "annotate", "write_annotated"]
 

@@ -21,7 +21,12 @@ Choices where the workbook and the roll do not map one to one:
   university degree (đại học, thạc sĩ, tiến sĩ) instead implies THPT as above.
 - Học xong lớp k / năm (a pupil who left after finishing grade k) → dropout_grade k+1 and that
   year when "Bỏ học" is empty, so the highest completed grade is k (standards §3).
-- Disability: any of AJ..AQ → disabled; "Khả năng học tập" x → able, else unable.
+- Disability: any of AJ..AQ → disabled, each marked column one type (disability_types);
+  "Khả năng học tập" x → able, else unable; AR → certificate. Written back the same way; a
+  disabled person without a recorded type is written under AQ ("Khuyết tật khác").
+- Tôn giáo (J) → religion, Diện ưu tiên (K) → priority_group, Điện thoại (AX) → phone,
+  Tái mù chữ mức (AI) → relapse_level; a trailing `!` in Lớp học (S) → repeating (lưu ban), `*` →
+  two_sessions; "Chuẩn bị tiếng Việt" is our column BB, found by its header like AZ/BA.
 - Hoàn cảnh đặc biệt Chuyển đến / Chuyển đi / Chết (else Tình trạng cư trú chuyển đến/đi) →
   movement. The workbook has no movement date: a date written in "Chi tiết hoàn cảnh" is used,
   otherwise the end of the data period (30/09/year) with a warning.
@@ -41,7 +46,17 @@ from pathlib import Path
 import xlsxwriter
 from python_calamine import WorksheetNotFound
 
-from surveys.roll.fields import HEAD_RELATION, MOVEMENT_CODES
+from pcgd.common.text import fold, key, squash
+from pcgd.common.values import data_period, format_date_vn, parse_year
+from surveys.roll.fields import (
+    DISABILITY_TYPE_NAMES,
+    FIELD,
+    FIELDS,
+    HEAD_RELATION,
+    MOVEMENT_CODES,
+    NEW_FIELDS,
+    NEW_TEXT_FIELDS,
+)
 from surveys.roll.model import Issue, ParseResult, RollHousehold, RollPerson, Severity
 from surveys.roll.reader import (
     MAU_NHAP_LIEU_SHEET,
@@ -50,9 +65,7 @@ from surveys.roll.reader import (
     open_workbook,
     sheet_rows,
 )
-from surveys.roll.text import fold, key, squash
 from surveys.roll.validate import Record, validate_records
-from surveys.roll.values import data_period, format_date_vn, parse_year
 
 __all__ = [
     "COLUMN_INDEX",
@@ -77,7 +90,9 @@ BAC_TN, BO_TUC, NAM_TN = 22, 23, 24  # W, X, Y
 BAC_NGHE, SO_BANG, NAM_NGHE = 25, 26, 27  # Z, AA, AB
 HOC_XONG_LOP, HOC_XONG_NAM, BO_HOC_LOP, BO_HOC_NAM = 28, 29, 30, 31  # AC..AF
 XMC_DANG_HOC, XMC_HOAN_THANH = 32, 33  # AG, AH
-KT_FIRST, KT_OTHER, KT_LAST, KHA_NANG = 35, 42, 42, 44  # AJ, AQ, AQ, AS
+KT_FIRST, KT_OTHER, KT_LAST, KT_CHUNG_NHAN, KHA_NANG = 35, 42, 42, 43, 44  # AJ, AQ, AQ, AR, AS
+LOP_HOC, TAI_MU_CHU = 18, 34  # S, AI
+VN_PREP_DEFAULT = 53  # BB: our addition (MN child prepared in Vietnamese), found by header
 HCDB, HCDB_CHI_TIET, QUAN_HE, CHA_ME = 45, 46, 47, 48  # AT, AU, AV, AW
 PERSONAL_ID_DEFAULT = 51  # AZ: our addition, found by header text when reading
 VERSION_DEFAULT = 52  # BA: our addition (household's stored version at export), found by header
@@ -113,7 +128,14 @@ COLUMN_INDEX: dict[str, int] = {
     "dropout_grade": BO_HOC_LOP,
     "dropout_year": BO_HOC_NAM,
     "household_version": VERSION_DEFAULT,
+    # the official workbook's facts the forms count (issue 10): where the field definition puts them
+    **{f.name: f.mnl for f in FIELDS if f.name in NEW_FIELDS and f.mnl is not None},
 }
+# New free-text fields with a workbook column (Tôn giáo J, Diện ưu tiên K, Điện thoại AX, …):
+# read and written as they are, from the field definition.
+_TEXT_COLUMNS = tuple((n, FIELD[n].mnl) for n in NEW_TEXT_FIELDS if FIELD[n].mnl is not None)
+_TYPE_COLUMNS = tuple(zip(range(KT_FIRST, KT_FIRST + 8), DISABILITY_TYPE_NAMES, strict=True))
+_VN_PREP_HEADERS = ("chuan bi tieng viet", "tang cuong tieng viet")
 
 _PID_HEADERS = ("so dinh danh", "so dinh danh ca nhan", "ma dinh danh", "ma so dinh danh")
 _CCCD_HEADERS = ("can cuoc cong dan", "cccd", "so cccd", "can cuoc")
@@ -276,7 +298,11 @@ class _Converter:
     Rows arrive padded to the sheet's full width, so cells are read by plain indexing.
     """
 
-    def __init__(self, year: int, pid_col: int | None, version_col: int | None = None) -> None:
+    def __init__(
+        self, year: int, pid_col: int | None, version_col: int | None = None,
+        vn_prep_col: int | None = None,
+    ) -> None:
+        self.vn_prep_col = vn_prep_col
         self.year = year
         self.pid_col = pid_col
         self.version_col = version_col
@@ -326,7 +352,22 @@ class _Converter:
             else:
                 v["xmc_stage_completed"] = str(n)
         v["mn_group_completed"] = ""
+        self._workbook_facts(c, v)
         return v
+
+    def _workbook_facts(self, c: Sequence[str], v: dict[str, str]) -> None:
+        """Religion, priority group, phone, disability types and certificate, relapse level, and
+        the class-name marks: a trailing `!` is a repeater (lưu ban), `*` two sessions a day."""
+        for name, col in _TEXT_COLUMNS:
+            v[name] = c[col]
+        v["disability_types"] = ",".join(code for i, code in _TYPE_COLUMNS if _blank0(c[i]))
+        v["disability_certificate"] = "x" if _fold(c[KT_CHUNG_NHAN]) in _YES else ""
+        v["relapse_level"] = _blank0(c[TAI_MU_CHU])
+        lop = c[LOP_HOC]
+        v["repeating"] = "x" if "!" in lop else ""
+        v["two_sessions"] = "x" if "*" in lop else ""
+        col = self.vn_prep_col
+        v["vn_prep"] = "x" if col is not None and _fold(c[col]) in _YES else ""
 
     def _birth(self, r: int, c: Sequence[str]) -> str:
         day, month, year = c[NGAY], c[THANG], c[NAM_SINH]
@@ -483,8 +524,9 @@ def convert_rows(rows: Sequence[Sequence[str]], *, year: int) -> MauNhapLieuTabl
     """Canonical records from the MauNhapLieu sheet's rows (all of them, header block included)."""
     pid_col = _find_id_column(rows[: FIRST_DATA_ROW - 1])
     version_col = _find_column(rows[: FIRST_DATA_ROW - 1], _VERSION_HEADERS)
-    conv = _Converter(year, pid_col, version_col)
-    width = max(PERSONAL_ID_DEFAULT, pid_col or 0, version_col or 0) + 1
+    vn_prep_col = _find_column(rows[: FIRST_DATA_ROW - 1], _VN_PREP_HEADERS)
+    conv = _Converter(year, pid_col, version_col, vn_prep_col)
+    width = max(PERSONAL_ID_DEFAULT, pid_col or 0, version_col or 0, vn_prep_col or 0) + 1
     records: list[tuple[int, dict[str, str]]] = []
     for n in range(FIRST_DATA_ROW - 1, len(rows)):
         c = rows[n]
@@ -499,6 +541,8 @@ def convert_rows(rows: Sequence[Sequence[str]], *, year: int) -> MauNhapLieuTabl
         index["personal_id"] = pid_col
     if version_col is not None:
         index["household_version"] = version_col
+    if vn_prep_col is not None:
+        index["vn_prep"] = vn_prep_col
     return MauNhapLieuTable(list(rows), list(records), conv.issues, index)
 
 
@@ -585,6 +629,7 @@ _HEADERS = {
     50: "Ghi chú",
     PERSONAL_ID_DEFAULT: "Số định danh cá nhân",
     VERSION_DEFAULT: "Phiên bản hộ",
+    VN_PREP_DEFAULT: "Chuẩn bị tiếng Việt",
 }
 _PAIRS = ((11, 12, "Chủ hộ"), (28, 29, "Học xong"), (30, 31, "Bỏ học"))
 _UNNUMBERED = frozenset({19, 20, 26})
@@ -593,7 +638,7 @@ _WIDTHS = {
     14: 25, 15: 14, 16: 18, 17: 10, 18: 12, 21: 18, 22: 16, 23: 9, 24: 12, 25: 14, 27: 13,
     28: 9, 29: 9, 30: 9, 31: 9, 32: 14, 33: 14, 34: 14, 35: 15, 36: 15, 37: 13, 38: 20, 39: 15,
     40: 15, 41: 10, 42: 15, 43: 17, 44: 15, 45: 18, 46: 24, 47: 18, 48: 20, 49: 15, 50: 24,
-    51: 20, 52: 10,
+    51: 20, 52: 10, 53: 10,
 }  # fmt: skip
 _RESIDENCE_TEXT = {"thuong_tru": "Thường trú", "tam_tru": "Tạm trú"}
 _MOVEMENT_TEXT = {"moved_in": "Chuyển đến", "moved_out": "Chuyển đi", "deceased": "Chết"}
@@ -669,9 +714,26 @@ def _person_row(p: RollPerson, seq: int, head: RollPerson | None) -> dict[int, s
     if p.xmc_stage_completed is not None:
         out[XMC_HOAN_THANH] = _XMC_DONE[p.xmc_stage_completed]
     if p.disability:
-        out[KT_OTHER] = "x"
+        types = p.disability_types.split(",") if p.disability_types else ()
+        for col, code in _TYPE_COLUMNS:
+            if code in types:
+                out[col] = "x"
+        if not types:
+            out[KT_OTHER] = "x"  # the workbook knows a disabled person only by a type
         if p.disability == "able":
             out[KHA_NANG] = "x"
+    if p.disability_certificate:
+        out[KT_CHUNG_NHAN] = "x"
+    if p.relapse_level is not None:
+        out[TAI_MU_CHU] = p.relapse_level
+    if p.repeating or p.two_sessions:
+        out[LOP_HOC] = f"{out[KHOI_HOC]}{'!' if p.repeating else ''}{'*' if p.two_sessions else ''}"
+    if p.vn_prep:
+        out[VN_PREP_DEFAULT] = "x"
+    for name, col in _TEXT_COLUMNS:
+        value = getattr(p, name)
+        if value:
+            out[col] = value
     if p.movement:
         out[HCDB] = _MOVEMENT_TEXT[p.movement]
         if p.movement_date is not None:

@@ -47,6 +47,16 @@ class RollPerson(msgspec.Struct, frozen=True, kw_only=True, eq=False, gc=False):
     xmc_stage_completed: int | None = None
     dropout_grade: int | None = None
     dropout_year: int | None = None
+    # The official workbook's facts the forms count (issue 10)
+    disability_types: str = ""  # comma-separated codes of fields.DISABILITY_TYPES, in that order
+    disability_certificate: bool = False
+    repeating: bool = False  # lưu ban: repeats the grade it is enrolled in
+    two_sessions: bool = False  # MN 2 buổi/ngày, TH 9–10 buổi/tuần
+    vn_prep: bool = False  # MN: ethnic-minority child prepared in Vietnamese
+    relapse_level: int | None = None  # tái mù chữ mức 1 / 2
+    religion: str = ""
+    priority_group: str = ""
+    phone: str = ""
     # Provenance, not data (keep these two last: equality compares every field before them):
     # the stored version of the household when the row was exported (None: not exported), and
     # the row of the source file.

@@ -16,18 +16,23 @@ Choices where the spec leaves room (also in the package docstring):
 from __future__ import annotations
 
 import datetime as dt
-import gc
-import unicodedata
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+import re
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from operator import attrgetter, gt, itemgetter
+from typing import Any
 
+from pcgd.common.perf import gc_paused
+from pcgd.common.text import key, name_cmp, squash
 from pcgd.common.uploads import MAX_ISSUES
+from pcgd.common.values import data_period, format_date_vn, parse_date, parse_int, parse_year
 from pcgd.common.vn import fmt_int
 from surveys.roll.fields import (
     AGE_CHECKED_LEVELS,
     COLUMN_NAMES,
     DISABILITY_CODES,
+    DISABILITY_TYPE_NAMES,
+    DISABILITY_TYPES,
+    FLAG_FIELDS,
     GRADES,
     HEAD_KEYS,
     HEAD_RELATION,
@@ -37,6 +42,8 @@ from surveys.roll.fields import (
     MAX_LENGTHS,
     MN_GROUPS,
     MOVEMENT_CODES,
+    NEW_FIELDS,
+    NEW_TEXT_FIELDS,
     REQUIRED,
     RESIDENCE_CODES,
     SEX_CODES,
@@ -46,8 +53,6 @@ from surveys.roll.fields import (
     match_header,
 )
 from surveys.roll.model import Issue, ParseResult, RollHousehold, RollPerson, Severity
-from surveys.roll.text import key, squash
-from surveys.roll.values import data_period, format_date_vn, parse_date, parse_int, parse_year
 
 __all__ = [
     "HouseholdCheck",
@@ -70,6 +75,29 @@ _DROPOUT_GRADES = range(1, 13)
 _LENGTH_COLS = tuple(c for c in MAX_LENGTHS if c != "personal_id")
 _LIMITS = tuple(MAX_LENGTHS[c] for c in _LENGTH_COLS)
 _length_values = attrgetter(*_LENGTH_COLS)
+RELAPSE_MIN_AGE = 15  # literacy counts people of 15 and over (standards §4)
+REPEAT_LEVELS = frozenset({"TH", "THCS", "THPT", "GDTX_THCS", "GDTX_THPT"})
+_NO_FACTS: dict[str, Any] = {}
+_FLAG_CODES = {
+    **dict.fromkeys(("x", "1", "co", "c", "yes", "y", "true", "dung"), "1"),
+    **dict.fromkeys(("0", "khong", "k", "no", "n", "false"), "0"),
+}
+_LIST_SEPARATORS = re.compile(r"[,/+]")
+
+
+def _disability_type_codes() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for i, (code, label) in enumerate(DISABILITY_TYPES, start=1):
+        for text in (code, label, f"khuyet tat {label}", f"kt {label}", str(i)):
+            out[key(text)] = code
+    out[key("nghe nói")] = out[key("nghe")] = out[key("nói")] = "hearing_speech"
+    out[key("thần kinh")] = out[key("tâm thần")] = "neuro_mental"
+    out[key("học tập")] = out[key("khuyết tật học tập")] = "learning"
+    out[key("tự kỉ")] = "autism"
+    return out
+
+
+_DISABILITY_TYPE_CODES = _disability_type_codes()
 
 
 def _column_letter(index: int) -> str:
@@ -263,7 +291,12 @@ class RollValidator:
         if level and dropout_year == self.year:
             warn(r, "dropout_year", f"bỏ học năm {dropout_year} nhưng đang học cấp {level}")
 
+        facts = (  # files and forms without the issue-10 fields skip this
+            self._workbook_facts(r, v, disability, level, ethnicity, birth_year)
+            if any(map(get, NEW_FIELDS)) else _NO_FACTS
+        )
         person = RollPerson(
+            **facts,
             household_code=code,
             hamlet=hamlet,
             address=squash(get("address", "")),
@@ -301,6 +334,70 @@ class RollValidator:
                 if len(value) > limit:
                     add(r, col, f"dài {fmt_int(len(value))} ký tự, tối đa {fmt_int(limit)} ký tự")
         return person
+
+    def _workbook_facts(
+        self, r: int, v: Mapping[str, str], disability: str, level: str, ethnicity: str,
+        birth_year: int | None,
+    ) -> dict[str, Any]:
+        """The official workbook's facts (issue 10), with the rules that tie them to the rest."""
+        add, get = self._add, v.get
+        out: dict[str, Any] = {}
+        for col in FLAG_FIELDS:
+            text = get(col, "")
+            if text:
+                flag = self._lookup(col, text, _FLAG_CODES)
+                if flag is None:
+                    add(r, col, f"giá trị không hợp lệ “{text}” (cho phép: x, có, 1 hoặc để trống)")
+                out[col] = flag == "1"
+        text = get("disability_types", "")
+        if text:
+            out["disability_types"] = types = self._disability_types(r, text)
+            if types and not disability:
+                add(r, "disability_types", "có dạng khuyết tật nhưng cột Khuyết tật để trống "
+                    "(ghi able hoặc unable)")
+        if out.get("disability_certificate") and not disability:
+            add(r, "disability_certificate", "có chứng nhận nhưng cột Khuyết tật để trống")
+        if get("relapse_level"):
+            relapse = out["relapse_level"] = self._small_int(r, "relapse_level", v, (1, 2))
+            age = self.year - birth_year if birth_year else None
+            if relapse is not None and age is not None and age < RELAPSE_MIN_AGE:
+                add(r, "relapse_level", f"chỉ ghi cho người từ {RELAPSE_MIN_AGE} tuổi trở lên "
+                    f"(tuổi {age})")
+        if out.get("repeating") and level not in REPEAT_LEVELS:
+            add(r, "repeating", "chỉ ghi cho người đang học một lớp phổ thông "
+                "(TH, THCS, THPT, GDTX)")
+        if out.get("two_sessions") and level not in ("MN", "TH"):
+            add(r, "two_sessions", "chỉ ghi cho trẻ đang học mầm non hoặc tiểu học")
+        if out.get("vn_prep"):
+            if level != "MN":
+                add(r, "vn_prep", "chỉ ghi cho trẻ đang học mầm non")
+            elif not ethnicity:
+                self._warn(r, "vn_prep", "trẻ dân tộc Kinh (thường chỉ ghi cho trẻ DTTS)")
+        for col in NEW_TEXT_FIELDS:
+            if get(col):
+                out[col] = squash(get(col, ""))
+        text = get("phone", "")
+        if text:
+            phone = out["phone"]
+            digits = phone.removeprefix("+").replace(" ", "").replace(".", "").replace("-", "")
+            if not (digits.isdigit() and digits.isascii() and 8 <= len(digits) <= 15):
+                add(r, "phone", f"số điện thoại không hợp lệ “{text}” (8–15 chữ số)")
+        return out
+
+    def _disability_types(self, r: int, text: str) -> str:
+        found: set[str] = set()
+        parts = text.split(";") if ";" in text else _LIST_SEPARATORS.split(text)
+        for part in parts:
+            if not part.strip():
+                continue
+            code = self._lookup("disability_types", part, _DISABILITY_TYPE_CODES)
+            if code is None:
+                allowed = ", ".join(DISABILITY_TYPE_NAMES)
+                self._add(r, "disability_types",
+                          f"giá trị không hợp lệ “{part.strip()}” (cho phép: {allowed} hoặc 1–8)")
+            else:
+                found.add(code)
+        return ",".join(c for c in DISABILITY_TYPE_NAMES if c in found)
 
     def _birth(self, r: int, text: str) -> tuple[dt.date | None, int | None]:
         if not text:
@@ -458,7 +555,7 @@ class RollValidator:
 
     def run(self, records: Iterable[Record]) -> ParseResult:
         """Validate every record, group them into households and check each household."""
-        with _gc_paused():
+        with gc_paused():
             groups: dict[str, list[RollPerson]] = {}
             for r, v in records:
                 p = self.person(r, v)
@@ -497,7 +594,7 @@ class RollValidator:
                 )
             if p.full_name and p.birth_year:
                 born: object = p.birth_date or p.birth_year
-                person_key = (_name_cmp(p.full_name), born)
+                person_key = (name_cmp(p.full_name), born)
                 earlier = seen.setdefault(person_key, p.source_row)
                 if earlier != p.source_row:
                     self._add(
@@ -534,30 +631,8 @@ class RollValidator:
                 self._warn(p.source_row, "personal_id", reason)
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cycle collector while building many acyclic objects.
-
-    A 20,000-row import allocates ~100k short-lived dicts and tuples; in a process that already
-    holds many objects (the web server) each collection rescans them all. Nothing built here can
-    form a cycle, so pausing is safe; it cuts the time by about a quarter.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _row_of(issue: Issue) -> int:
     return issue.row
-
-
-def _name_cmp(name: str) -> str:
-    """Names compare case-insensitively but keep diacritics (Hùng and Hưng are two people)."""
-    return (name if name.isascii() else unicodedata.normalize("NFC", name)).casefold()
 
 
 # -- entry points ---------------------------------------------------------------------------------

@@ -11,9 +11,9 @@ from typing import Any
 import xlsxwriter
 
 from pcgd.common.csvcells import neutralise
-from surveys.roll.fields import COLUMN_NAMES, HEAD_RELATION, LABELS
+from pcgd.common.values import format_date
+from surveys.roll.fields import COLUMN_NAMES, DISABILITY_TYPES, HEAD_RELATION, LABELS
 from surveys.roll.model import RollHousehold, RollPerson
-from surveys.roll.values import format_date
 
 __all__ = ["person_cells", "roll_rows", "write_roll", "write_roll_vi"]
 
@@ -28,7 +28,9 @@ def person_cells(p: RollPerson) -> list[str | int]:
             out.append(format_date(p.movement_date))
         else:
             value = getattr(p, name)
-            out.append("" if value is None else value)
+            if value is True:  # flags: "x" marks, as in the official workbook
+                value = "x"
+            out.append("" if value is None or value is False else value)
     return out
 
 
@@ -84,6 +86,7 @@ _VI_VALUES: dict[str, dict[str, str]] = {
     "movement": {"moved_in": "Chuyển đến", "moved_out": "Chuyển đi", "deceased": "Đã chết"},
     "ethnicity": {"": "Kinh"},
 }
+_TYPE_LABELS = dict(DISABILITY_TYPES)
 _WIDTHS = {"household_code": 14, "hamlet": 16, "address": 24, "full_name": 24, "birth_date": 11,
            "father_name": 20, "mother_name": 20, "relation": 12, "residence_type": 11}
 
@@ -126,6 +129,10 @@ def _write_vi(ws: Any, r: int, c: int, name: str, p: RollPerson, day: Any) -> No
             ws.write_number(r, c, p.birth_year)
         return
     value = getattr(p, name)
+    if isinstance(value, bool):
+        value = "x" if value else ""
+    elif name == "disability_types" and value:
+        value = "; ".join(_TYPE_LABELS[c] for c in value.split(","))
     if name in _VI_VALUES:
         value = _VI_VALUES[name].get(value, value)
     if value is None or value == "":

@@ -8,6 +8,7 @@ The same SELECT serves the full rebuild and the per-household delta applied on e
 from __future__ import annotations
 
 from pcgd.standards.metrics import DISABLED_SUFFIX, MAX_AGE, NUMERATOR_METRICS
+from surveys.roll.fields import DISABILITY_TYPE_NAMES
 
 GENERAL_LEVELS = "('TH','THCS','THPT','GDTX_THCS','GDTX_THPT')"
 
@@ -30,7 +31,8 @@ DERIVED = f"""
              THEN py.enrolled_grade::int - 1 ELSE 0 END,
         coalesce(py.dropout_grade - 1, 0)
     ) AS hgc,
-    s.commune AS school_commune
+    s.commune AS school_commune,
+    py.disability_types, py.repeating, py.two_sessions, py.vn_prep, py.relapse_level
 """
 
 # Numerator conditions (inside the PPC group), keyed by the engine's metric names.
@@ -79,7 +81,20 @@ CONDITIONS: dict[str, str] = {
     "enrolled": f"NOT {OUT} AND {ENROLLED}",
     "enrolled_here": f"NOT {OUT} AND {ENROLLED} AND school_commune = commune",
     "enrolled_elsewhere": f"NOT {OUT} AND {ENROLLED} AND school_commune IS DISTINCT FROM commune",
+    # The official workbook's facts (issue 10); new counts go last: the table's column order.
+    **{f"disabled_type_{code}": f"disability <> '' AND '{code}' = ANY(string_to_array("
+       "disability_types, ','))" for code in DISABILITY_TYPE_NAMES},
+    "repeaters": f"NOT {OUT} AND repeating",
+    "mn_two_sessions": f"NOT {OUT} AND enrolled_level = 'MN' AND two_sessions",
+    "mn_vn_prep": f"NOT {OUT} AND enrolled_level = 'MN' AND vn_prep",
+    "relapse_lit1": f"NOT {OUT} AND relapse_level = 1",
+    "relapse_lit2": f"NOT {OUT} AND relapse_level = 2",
 }
+#: the counts added after the table was created (migration surveys_2026_12_02t17_30)
+ADDED_COLUMNS: tuple[str, ...] = (
+    *(f"disabled_type_{code}" for code in DISABILITY_TYPE_NAMES), "repeaters",
+    "mn_two_sessions", "mn_vn_prep", "relapse_lit1", "relapse_lit2",
+)
 COLUMNS: tuple[str, ...] = tuple(CONDITIONS)
 
 

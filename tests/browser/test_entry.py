@@ -164,6 +164,15 @@ async def test_create_household_fix_error_and_see_indicators(
 @pytest.fixture
 async def shared_household(database: str) -> tuple[int, str, str]:
     """A household of CONFLICT_COMMUNE and two staff accounts of that commune."""
+    return await _household("BT-7")
+
+
+@pytest.fixture
+async def workbook_household(database: str) -> tuple[int, str, str]:
+    return await _household("BT-8")
+
+
+async def _household(code: str) -> tuple[int, str, str]:
     commune = await units.resolve(CONFLICT_COMMUNE, YEAR, kind="commune")
     first = await make_user("commune", CONFLICT_COMMUNE, YEAR)
     second = await make_user("commune", CONFLICT_COMMUNE, YEAR)
@@ -171,7 +180,7 @@ async def shared_household(database: str) -> tuple[int, str, str]:
     assert user is not None
     saved = await surveys.create_household(
         user, await scope_for(user, YEAR), commune, YEAR,
-        HouseholdIn(household_code="BT-7", hamlet="Khu phố 2", address="7 Lê Thánh Tôn",
+        HouseholdIn(household_code=code, hamlet="Khu phố 2", address="7 Lê Thánh Tôn",
                     members=[
                         MemberIn(full_name="Phan Văn Đức", birth_date="1979", sex="M",
                                  relation="chu_ho"),
@@ -250,3 +259,45 @@ async def test_conflicting_saves_from_two_sessions(
     finally:
         await alice.context.close()
         await bob.context.close()
+
+
+async def test_workbook_fields_from_the_keyboard(
+    live_server: str, chromium: Any, workbook_household: tuple[int, str, str]
+) -> None:
+    """Issue 10's fields on the form: marks toggle with Space, disability types are typed as
+    their numbers, a broken rule shows beside the field, and the save stores them."""
+    household_id, first, _ = workbook_household
+    page = await open_form(chromium, live_server, first, household_id)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        head, child = (page.locator("#members tbody tr.member").nth(i) for i in (0, 1))
+        await child.locator("[data-field=repeating]").focus()
+        await page.keyboard.press("Space")
+        await head.locator("[data-field=disability_types]").fill("1, 3")
+        message = page.locator(
+            "#members tr.row-msgs:not([hidden]) li[data-msg-field=disability_types]")
+        await message.wait_for()
+        assert "Dạng khuyết tật: có dạng khuyết tật nhưng cột Khuyết tật để trống" in (
+            await message.inner_text())
+        await head.locator("[data-field=disability]").select_option("able")
+        await message.wait_for(state="detached")
+        await head.locator("[data-field=disability_certificate]").focus()
+        await page.keyboard.press("Space")
+        await head.locator("[data-field=phone]").fill("0912 345 678")
+        await page.screenshot(path="/tmp/fields-entry.png", full_page=True)
+        await page.keyboard.press("Control+s")
+        await page.wait_for_function(SAVED)
+        stored = await db.pool().fetch(
+            "SELECT py.repeating, py.disability_types, py.disability_certificate, p.phone"
+            " FROM person_year py JOIN person p ON p.id = py.person WHERE py.household = $1"
+            " ORDER BY py.position", household_id)
+        assert [tuple(r) for r in stored] == [
+            (False, "mobility,vision", True, "0912 345 678"), (True, "", False, "")]
+        await page.reload()
+        await page.wait_for_selector("#members tbody tr.member")
+        assert await child.locator("[data-field=repeating]").is_checked()
+        assert await head.locator("[data-field=disability_types]").input_value() == "1, 3"
+        assert errors == []
+    finally:
+        await page.context.close()

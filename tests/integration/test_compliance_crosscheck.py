@@ -100,6 +100,15 @@ def person_metrics(r: Row, school_commune: Callable[[str], int | None]) -> dict[
         "enrolled": not gone and enrolled,
         "enrolled_here": not gone and enrolled and here,
         "enrolled_elsewhere": not gone and enrolled and not here,
+        # The official workbook's facts (issue 10), from the raw columns.
+        **{f"disabled_type_{code}": disabled and code in r["disability_types"].split(",")
+           for code in ("mobility", "hearing_speech", "vision", "neuro_mental", "intellectual",
+                        "learning", "autism", "other")},
+        "repeaters": not gone and r["repeating"],
+        "mn_two_sessions": not gone and r["enrolled_level"] == "MN" and r["two_sessions"],
+        "mn_vn_prep": not gone and r["enrolled_level"] == "MN" and r["vn_prep"],
+        "relapse_lit1": not gone and r["relapse_level"] == 1,
+        "relapse_lit2": not gone and r["relapse_level"] == 2,
     }
     for name, hit in numerators(r, highest_grade_completed(r)).items():
         out[name] = ppc and hit
@@ -140,6 +149,8 @@ def test_python_side_covers_every_stored_column() -> None:
         "commune": 1, "th_completed_year": None, "thcs_graduated_year": None,
         "thpt_graduated_year": None, "dropout_grade": None, "xmc_stage_completed": None,
         "mn_group_completed": None, "mn_completed_year": None, "gdnn_completed_year": None,
+        "disability_types": "", "repeating": False, "two_sessions": False, "vn_prep": False,
+        "relapse_level": None,
     }
     assert set(person_metrics(row, lambda _: None)) == set(COLUMNS)
     assert len(NUMERATOR_METRICS) * 2 + 3 <= len(COLUMNS)
@@ -164,6 +175,8 @@ async def test_sql_counts_equal_python_counts(demos) -> None:
         ids = [c.id for c in communes]
         expected = await python_counts(ids, year)
         assert sum(sum(m["roll"] for m in ages.values()) for ages in expected.values()) > 0
+        for name in ("disabled_type_mobility", "mn_two_sessions", "mn_vn_prep"):  # demo shares
+            assert sum(m[name] for ages in expected.values() for m in ages.values()) > 0, name
         stored = await rollup.counts_by_commune(ids, year)
         for cid in ids:
             assert _nonzero(stored.get(cid, {})) == _nonzero(expected.get(cid, {})), (

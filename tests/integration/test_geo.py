@@ -235,7 +235,7 @@ async def test_zipped_shapefile_by_name_reprojected_and_repaired(
 
 
 def _plain(name: str) -> str:
-    from surveys.roll.text import unaccent
+    from pcgd.common.text import unaccent
 
     return unaccent(name)
 

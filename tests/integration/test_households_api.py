@@ -282,3 +282,31 @@ async def test_pages_need_login(client) -> None:
     r = await client.get(f"/communes/{HOME}/households?year={YEAR}",
                          headers={"accept": "text/html"})
     assert r.status_code in (302, 303) and r.headers["location"].startswith("/login")
+
+
+async def test_workbook_fields_round_trip_through_the_api(staff) -> None:
+    """Issue 10's fields: POST answer == GET; a rule broken gives 422 naming row and field."""
+    made = await create(staff, "API-WB", members=[
+        {"full_name": "Nguyễn Văn A", "birth_date": "12/03/1985", "sex": "M",
+         "relation": "chu_ho", "phone": "0912 345 678", "religion": "Phật giáo",
+         "priority_group": "Hộ nghèo", "disability": "able", "disability_types": "1, 3",
+         "disability_certificate": True, "relapse_level": 2},
+        {"full_name": "Nguyễn Minh Khôi", "birth_date": "2019-07-05", "sex": "M",
+         "relation": "con", "enrolled_level": "TH", "enrolled_grade": "1", "repeating": True,
+         "two_sessions": "x"},
+    ])
+    head, child = made["members"]
+    assert (head["disability_types"], head["disability_certificate"], head["relapse_level"],
+            head["phone"], head["religion"], head["priority_group"]) == (
+        "mobility,vision", True, 2, "0912 345 678", "Phật giáo", "Hộ nghèo")
+    assert (child["repeating"], child["two_sessions"], child["vn_prep"]) == (True, True, False)
+    got = (await staff.get(f"/api/households/{made['id']}")).json()
+    assert got["members"] == made["members"]
+
+    bad = await staff.post(f"/api/communes/{HOME}/households?year={YEAR}", json=household(
+        "API-WB2", members=[{"full_name": "Lê Văn B", "birth_date": "2015", "sex": "M",
+                             "relation": "chu_ho", "relapse_level": 1}]))
+    assert bad.status_code == 422
+    assert {"row": 0, "field": "relapse_level",
+            "message": "Tái mù chữ mức: chỉ ghi cho người từ 15 tuổi trở lên (tuổi 10)"} in (
+        bad.json()["extra"])

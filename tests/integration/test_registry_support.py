@@ -8,10 +8,10 @@ import io
 from typing import Any
 
 from pcgd import db
+from pcgd.common.text import name_key
 from pcgd.registry.importer import import_file
 from pcgd.registry.schemas import ImportResult
 from pcgd.units import service as units
-from surveys.roll.text import name_key
 
 YEAR = 2025
 

@@ -109,7 +109,8 @@ async def test_province_account_and_the_page_content(client, world) -> None:
     assert "MN-01-T.chính" in html and "Không lập" in html  # said, not printed empty
     assert "Tải tất cả (.zip)" in html
     assert f'data-src="/api/units/{world["district"]}/forms?year={YEAR}"' in html
-    assert "Trẻ khuyết tật nhìn" in html  # the pending facts, said once for every form
+    assert "Nhà vệ sinh đạt chuẩn" in html  # the pending facts, said once for every form
+    assert "Trẻ khuyết tật nhìn" not in html  # a roll fact since issue 10, no longer pending
     assert "<script>" not in html  # no inline script (CSP)
     preview = await client.get(
         f"/units/{world['district']}/forms/MN-01-TC-%C4%90K/preview?year={YEAR}&fragment=1")

@@ -303,26 +303,27 @@ async def test_staff_and_facility_ratios_equal_the_tt07_conditions(built) -> Non
         assert pct(wsm.cell(five, rate_col).value) == by_id["mn5.teachers_trained"]["value"]
 
 
-async def test_pending_cells_are_empty_not_zero(built) -> None:
-    _year, _unit, fs, *_ = next(b for b in built if b[1].kind == "commune")
+async def test_workbook_fact_cells_hold_the_stored_counts(built) -> None:
+    """The cells issue 10 filled (they were empty while the roll lacked the facts)."""
+    _year, _unit, fs, _result, counts = next(b for b in built if b[1].kind == "commune")
     te = book(form_of(fs, "MN-01-TE")).worksheets[0]
-    assert all(te.cell(20, c).value is None for c in range(6, 14))  # DTTS prepared in Vietnamese
-    assert all(te.cell(22, c).value is None for c in range(6, 14))  # two sessions a day
+    assert all(isinstance(te.cell(r, c).value, int) for r in (20, 22) for c in range(6, 14))
     kt = book(form_of(fs, "MN-05-KT")).worksheets[0]
-    vision = find_col(kt, "Nhìn")
-    assert all(kt.cell(r, vision).value is None for r in range(8, 15))
+    for label, code in (("Nhìn", "vision"), ("Vận động", "mobility")):
+        col = find_col(kt, label)
+        assert [kt.cell(8 + age, col).value for age in range(6)] == [
+            counts.get(age, {}).get(f"disabled_type_{code}", 0) for age in range(6)], label
     total = find_col(kt, "Tổng số trẻ khuyết tật")
     assert any(isinstance(kt.cell(r, total).value, int) for r in range(8, 14))
     m1 = book(form_of(fs, "TH-M1")).worksheets[0]
     repeat = find_row(m1, "Lưu ban")
-    assert all(m1.cell(repeat, c).value is None for c in range(6, 17))
+    assert all(isinstance(m1.cell(repeat, c).value, int) for c in range(6, 17))
 
 
 async def test_pending_list_is_exactly_what_the_forms_use(built) -> None:
     used: set[str] = set()
     for *_, fs, _result, _counts in built:
         used |= fs.data.pending_used
-    used.add("household_phone")  # the phiếu điều tra (reports.lists)
     assert used == set(pending.ALL), (set(pending.ALL) - used, used - set(pending.ALL))
 
 

@@ -27,12 +27,12 @@ COMMUNE = "22015"  # Phường Tuy Hòa, Đắk Lắk (66)
 def rows(code: str = "RF-1") -> list[dict[str, Any]]:
     h1 = [
         person(code, "Y Bhăm Niê", "1980", "M", "chu_ho", th_completed_year=1991,
-               thcs_graduated_year=1995, personal_id="066080000401"),
+               thcs_graduated_year=1995, personal_id="066080000401", relapse_level="1"),
         person(code, "H Lan Niê", "2020-04-04", "F", "con", enrolled_level="MN",
-               enrolled_grade="5", mn_group_completed=4),
+               enrolled_grade="5", mn_group_completed=4, vn_prep="x", two_sessions="x"),
         person(code, "Y Tú Niê", "2014", "M", "con", enrolled_level="TH", enrolled_grade="5"),
         person(code, "Y Ba Niê", "2016", "M", "con", enrolled_level="TH", enrolled_grade="3",
-               school_code="RF-TH"),
+               school_code="RF-TH", repeating="x", two_sessions="x"),
         person(code, "H Mai Niê", "2010", "F", "con", enrolled_level="THCS", enrolled_grade="9",
                th_completed_year=2021),
         person(code, "Y Bé Niê", "2024", "M", "cháu", enrolled_level="MN", enrolled_grade="NT"),
@@ -105,7 +105,12 @@ async def test_rollforward_carries_residents_and_advances_pupils() -> None:
     assert (now["H Lan Niê"]["mn_completed_year"], now["H Lan Niê"]["mn_group_completed"]) == (
         2026, 5)
     assert status("Y Tú Niê") == ("THCS", "6", "") and now["Y Tú Niê"]["th_completed_year"] == 2026
-    assert status("Y Ba Niê") == ("TH", "4", "RF-TH")
+    # A repeater (lưu ban) stays in the grade and school; the mark is for one year only.
+    assert status("Y Ba Niê") == ("TH", "3", "RF-TH")
+    assert (now["Y Ba Niê"]["repeating"], now["Y Ba Niê"]["two_sessions"]) == (False, True)
+    # Marks of a level end with it (MN → TH: no more Vietnamese preparation); relapse carries.
+    assert (now["H Lan Niê"]["vn_prep"], now["H Lan Niê"]["two_sessions"]) == (False, True)
+    assert now["Y Bhăm Niê"]["relapse_level"] == 1
     assert status("H Mai Niê") == ("", "", "")
     assert now["H Mai Niê"]["thcs_graduated_year"] == 2026
     assert now["H Mai Niê"]["th_completed_year"] == 2021

@@ -9,7 +9,7 @@ from pcgd.compliance import service as compliance
 from pcgd.units import service as units
 from surveys import service
 from surveys.rollup import service as rollup
-from surveys.rollup.sql import COLUMNS
+from surveys.rollup.sql import ADDED_COLUMNS, COLUMNS
 from surveys.schemas import HouseholdIn, MemberIn
 from tests.factories import make_user
 
@@ -23,9 +23,11 @@ def _household(code: str, child_grade: str = "5") -> HouseholdIn:
         hamlet="Tổ 1",
         members=[
             MemberIn(full_name="Lê Văn Hải", birth_date="1985", sex="M", relation="chu_ho",
-                     th_completed_year=1996, thcs_graduated_year=2000),
+                     th_completed_year=1996, thcs_graduated_year=2000, disability="able",
+                     disability_types="1, 3", disability_certificate=True, relapse_level=1),
             MemberIn(full_name="Lê Thị Hoa", birth_date="2014-03-01", sex="F", relation="con",
-                     enrolled_level="TH", enrolled_grade=child_grade),
+                     enrolled_level="TH", enrolled_grade=child_grade, repeating=True,
+                     two_sessions=True),
             MemberIn(full_name="Lê Văn Nam", birth_date="2019", sex="M", relation="con",
                      enrolled_level="TH", enrolled_grade="1", mn_completed_year=2025),
         ],
@@ -55,6 +57,7 @@ async def test_deltas_match_a_full_rebuild(database: str) -> None:
     edited = _household("RU-1", "6")
     edited.members[1].enrolled_level = "THCS"
     edited.members[1].th_completed_year = 2025
+    edited.members[1].two_sessions = False  # THCS: no longer a primary two-session pupil
     edited.members = edited.members[:2]
     for m, old in zip(edited.members, a.members, strict=False):
         m.person_id = old.person_id
@@ -68,6 +71,14 @@ async def test_deltas_match_a_full_rebuild(database: str) -> None:
     assert incremental == rebuilt
     # One household left: the head (age 40) and the 11-year-old who completed primary.
     assert set(rebuilt) == {11, 40}
+    # The workbook's facts are counted too, by the same deltas (issue 10).
+    at = {age: dict(zip(COLUMNS, values, strict=True)) for age, values in rebuilt.items()}
+    assert (at[40]["disabled_type_mobility"], at[40]["disabled_type_vision"],
+            at[40]["disabled_type_hearing_speech"], at[40]["relapse_lit1"],
+            at[40]["relapse_lit2"]) == (1, 1, 0, 1, 0)
+    assert at[11]["repeaters"] == 1
+    assert {c for c in ADDED_COLUMNS if any(at[a][c] for a in at)} == {
+        "disabled_type_mobility", "disabled_type_vision", "repeaters", "relapse_lit1"}
 
     result = await compliance.evaluate_unit(commune, YEAR)
     th = next(s for s in result["standards"] if s["standard"] == "th")

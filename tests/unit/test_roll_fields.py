@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from pcgd.common.text import fold, key, name_key, squash, unaccent
 from surveys.roll.fields import (
     COLUMN_NAMES,
     ETHNIC_NAMES,
@@ -15,7 +16,6 @@ from surveys.roll.fields import (
     match_header,
 )
 from surveys.roll.model import RollPerson
-from surveys.roll.text import fold, key, name_key, squash, unaccent
 
 
 def test_fold_strips_vietnamese_diacritics_and_case() -> None:
@@ -40,7 +40,7 @@ def test_columns_follow_the_spec() -> None:
         "residence_type",
         "full_name",
     )
-    assert len(COLUMN_NAMES) == 28 and COLUMN_NAMES[-1] == "household_version"
+    assert len(COLUMN_NAMES) == 37 and COLUMN_NAMES[-1] == "household_version"
     assert set(REQUIRED) == {
         "household_code",
         "hamlet",
@@ -62,7 +62,8 @@ def test_header_aliases_ignore_case_diacritics_and_separators() -> None:
     assert match_header("Quan hệ với chủ hộ") == "relation"
     assert match_header("Đang học cấp") == match_header("enrolled level") == "enrolled_level"
     assert match_header("mã trường") == "school_code"
-    assert match_header("tôn giáo") is None
+    assert match_header("tôn giáo") == "religion"  # issue 10: a roll field now
+    assert match_header("nghề nghiệp") is None
 
 
 def test_grades_per_level() -> None:

@@ -170,7 +170,14 @@
     const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text || '');
     return m ? `${m[3]}/${m[2]}/${m[1]}` : (text || '');
   }
+  function codesText(col, value) {
+    // Stored codes ("mobility,vision") shown as their numbers in the list ("1, 3").
+    if (!value || typeof value !== 'string') return '';
+    const index = new Map(col.choices.map(([v], i) => [v, String(i + 1)]));
+    return value.split(',').map(v => index.get(v) || v).join(', ');
+  }
   function display(field, value) {
+    if (typeof value === 'boolean') return value;
     if (value === null || value === undefined) return '';
     if (field === 'birth_date' || field === 'movement_date') return isoToVn(String(value));
     if (field === 'relation' && value === 'chu_ho') return 'Chủ hộ';
@@ -216,6 +223,16 @@
       const s = h('select', common, opts.map(([v, l]) => h('option', { value: v }, l)));
       s.value = value || (col.name === 'residence_type' ? 'thuong_tru' : '');
       return s;
+    }
+    if (col.kind === 'flag') {
+      // A mark of the official workbook (lưu ban, 2 buổi/ngày, …): Space toggles it.
+      return h('input', { ...common, type: 'checkbox', checked: value === true || value === 'true' || value === 'x' });
+    }
+    if (col.kind === 'codes') {
+      // Several codes in one cell: typed as numbers or words ("1, 3" or "vận động, nhìn").
+      const hint = col.choices.map(([v, l], i) => `${i + 1} ${l}`).join('; ');
+      return h('input', { ...common, type: 'text', value: codesText(col, value), size: col.width,
+        placeholder: '1, 3', title: `${col.title}: ${hint}` });
     }
     if (col.kind === 'grade') {
       const s = h('select', common);
@@ -653,8 +670,13 @@
   const label = f => (COLS.find(c => c.name === f) || {}).title || SCHEMA.labels[f] || f;
 
   function norm(field, v) {
-    const text = display(field, v).trim();
     const col = COLS.find(c => c.name === field);
+    if (typeof v === 'boolean') return v ? 'Có' : '';  // the workbook's marks
+    if (col && col.kind === 'codes') {
+      const labels = new Map(col.choices);
+      return (typeof v === 'string' && v) ? v.split(',').map(c => labels.get(c) || c).join('; ') : '';
+    }
+    const text = String(display(field, v)).trim();
     const choice = col && col.choices && col.choices.find(o => o[0] === text);
     return choice && choice[1] ? choice[1] : text;
   }

@@ -1,4 +1,5 @@
-"""Vietnamese text folding for header matching, code lookup and name search.
+"""Vietnamese text folding for header matching, code lookup and name search (the roll, the
+registry and the demo all use it).
 
 The embedded PostgreSQL has no `unaccent`, so search keys are computed here, cheaply enough to
 run on every cell of a 20,000-row import.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["fold", "key", "name_key", "squash", "unaccent"]
+__all__ = ["fold", "key", "name_cmp", "name_key", "squash", "unaccent"]
 
 
 def _build_table() -> dict[int, str | None]:
@@ -64,3 +65,8 @@ def name_key(text: str) -> str:
 def key(text: str) -> str:
     """Lookup key for headers and codes: folded, with `_`, `-` and spaces treated alike."""
     return " ".join(fold(text).replace("_", " ").replace("-", " ").split())
+
+
+def name_cmp(name: str) -> str:
+    """Names compare case-insensitively but keep diacritics (Hùng and Hưng are two people)."""
+    return (name if name.isascii() else unicodedata.normalize("NFC", name)).casefold()
