@@ -32,7 +32,7 @@ from surveys.roll.fields import COLUMN_NAMES
 from surveys.schemas import HouseholdIn
 
 YEAR = 2025
-PROVINCE = "66"
+PROVINCE = "91"  # An Giang: no other test writes there
 USER = CurrentUser(id=0, username="gate-test", role="commune", unit_id=None, unit_code=None,
                    unit_name=None, unit_kind="commune")
 ALL = Scope(YEAR, None)
