@@ -131,11 +131,13 @@ def _profile_lines(p: Plan) -> list[str]:
         f"Bộ quy tắc áp dụng: {PROFILE_VI.get(ev['profile'], ev['profile'])}.",
     ]
     if p.unit.kind == "commune":
-        lines.append("Xã thuộc vùng đặc biệt khó khăn (ĐBKK): " + ("có." if ev["dbkk"] else "không."))
+        lines.append("Xã thuộc vùng đặc biệt khó khăn (ĐBKK): "
+                     + ("có." if ev["dbkk"] else "không."))
     else:
         word = KIND_VI[p.lower[0].kind] if p.lower else "đơn vị"
-        lines.append(f"Số {word} trực thuộc: {fmt_int(len(p.lower))}; trong đó {fmt_int(ev['dbkk'])}"
-                     f" {word} thuộc vùng ĐBKK; số xã: {fmt_int(len(p.communes))}.")
+        lines.append(f"Số {word} trực thuộc: {fmt_int(len(p.lower))}; trong đó "
+                     f"{fmt_int(ev['dbkk'])} {word} thuộc vùng ĐBKK;"
+                     f" số xã: {fmt_int(len(p.communes))}.")
     if not ev["has_data"]:
         lines.append(f"Chưa có dữ liệu điều tra năm {p.year}: mọi tiêu chuẩn ghi mức 0.")
     return lines
@@ -143,7 +145,7 @@ def _profile_lines(p: Plan) -> list[str]:
 
 def report_docx(p: Plan, maps: dict[str, bytes]) -> bytes:
     """Báo cáo quá trình thực hiện và kết quả PCGD, XMC (NĐ 20/2014 Điều 26–28)."""
-    standards, children, book = _views(p)
+    standards, children, _book = _views(p)
     doc = _document()
     _header(doc, p, f"Ban chỉ đạo PCGD-XMC {p.unit.name}")
     _title(doc, "BÁO CÁO",
@@ -217,7 +219,8 @@ def report_docx(p: Plan, maps: dict[str, bytes]) -> bytes:
                 who = "người" if p.unit.kind == "commune" else r["unit_word"]
                 doc.add_paragraph(
                     f"{s['short']}, mức độ {r['level']} – {r['label']}: tỷ lệ {pct(r['rate'])},"
-                    f" ngưỡng {fmt_num(r['threshold'])}%; còn thiếu {fmt_int(r['shortfall'])} {who}."
+                    f" ngưỡng {fmt_num(r['threshold'])}%;"
+                    f" còn thiếu {fmt_int(r['shortfall'])} {who}."
                     f" Để được công nhận mức độ {r['level']} năm {p.year + 1}, cần thêm ít nhất"
                     f" {fmt_int(r['shortfall'])} {who} đạt tiêu chí này.",
                     style="List Bullet")

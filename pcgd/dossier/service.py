@@ -174,7 +174,7 @@ def checklist(p: Plan) -> list[Item]:
     for spec in catalogue.SPECS:
         add(Item("Biểu thống kê", f"{spec.code}: {spec.title}", art,
                  f"{form_folder}/{spec.file_name}", PRESENT))
-    add(Item("Biểu thống kê", "Kiểm tra số liệu giữa các biểu", "", 
+    add(Item("Biểu thống kê", "Kiểm tra số liệu giữa các biểu", "",
              f"{form_folder}/Kiểm-tra-số-liệu.xlsx", PRESENT))
     for code, title, why in catalogue.NOT_PRODUCED:
         add(Item("Biểu thống kê", f"{code}: {title}", art, "", NOT_APPLICABLE, why))
@@ -308,13 +308,13 @@ async def build(p: Plan, target: Path, progress: Progress | None = None) -> Buil
             png = await map_png(p, std)
             if png:
                 maps[std] = png
-                out.add_bytes(f"{MAPS_DIR}/{std}.png", png)
+                await asyncio.to_thread(out.add_bytes, f"{MAPS_DIR}/{std}.png", png)
             tick(f"bản đồ {MAP_TITLES[std]}")
         report = await asyncio.to_thread(documents.report_docx, p, maps)
-        out.add_bytes(REPORT, report)
+        await asyncio.to_thread(out.add_bytes, REPORT, report)
         tick("báo cáo")
         minutes = await asyncio.to_thread(documents.minutes_docx, p)
-        out.add_bytes(minutes_name(p), minutes)
+        await asyncio.to_thread(out.add_bytes, minutes_name(p), minutes)
         tick("biên bản")
         await _forms(p, p.unit, work, out)
         tick(f"biểu thống kê {p.unit.name}")
@@ -325,16 +325,18 @@ async def build(p: Plan, target: Path, progress: Progress | None = None) -> Buil
             await _lists(p, c, work, out)
             tick(f"danh sách, sổ theo dõi {c.name}")
         if p.unit.kind != "commune":
-            out.add_bytes(DECISIONS, await asyncio.to_thread(documents.decisions_xlsx, p))
+            content = await asyncio.to_thread(documents.decisions_xlsx, p)
+            await asyncio.to_thread(out.add_bytes, DECISIONS, content)
         tick("quyết định công nhận")
         items = checklist(p)
-        out.add_bytes(CHECKLIST, await asyncio.to_thread(documents.checklist_xlsx, p, items))
+        content = await asyncio.to_thread(documents.checklist_xlsx, p, items)
+        await asyncio.to_thread(out.add_bytes, CHECKLIST, content)
         tick("danh mục hồ sơ")
-        out.close()
+        await asyncio.to_thread(out.close)
         return Built(target, out.manifest, items)
     except BaseException:
         out.zf.close()
-        target.unlink(missing_ok=True)
+        await asyncio.to_thread(target.unlink, missing_ok=True)
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -345,11 +347,15 @@ async def _forms(p: Plan, u: units.Unit, work: Path, out: _Zip) -> None:
 
     built = await forms.form_set(u, p.year)
     folder = work / "forms"
-    files = await asyncio.to_thread(forms.write_files, built, folder)
-    for f in files:
-        path = Path(f["path"])
-        out.add_file(f"{FORMS_DIR}/{p.folder(u)}/{path.name}", path)
-        path.unlink()
+    base = f"{FORMS_DIR}/{p.folder(u)}"
+
+    def write() -> None:
+        for f in forms.write_files(built, folder):
+            path = Path(f["path"])
+            out.add_file(f"{base}/{path.name}", path)
+            path.unlink()
+
+    await asyncio.to_thread(write)
 
 
 async def _lists(p: Plan, commune: units.Unit, work: Path, out: _Zip) -> None:
@@ -362,11 +368,14 @@ async def _lists(p: Plan, commune: units.Unit, work: Path, out: _Zip) -> None:
     folder = work / "lists"
     folder.mkdir(exist_ok=True)
 
-    async def put(form: Any, name: str) -> None:
+    def write(form: Any, name: str) -> None:
         path = folder / name
-        await asyncio.to_thread(write_form, form, path)
+        write_form(form, path)
         out.add_file(f"{base}/{name}", path)
         path.unlink()
+
+    async def put(form: Any, name: str) -> None:
+        await asyncio.to_thread(write, form, name)
 
     for spec, _rows, form in await lists.name_lists(commune, p.year):
         await put(form, f"{spec.code}.xlsx")

@@ -1,0 +1,45 @@
+// "Hồ sơ công nhận": the whole .zip is fetched while the server's build progress is polled and
+// shown in the shared progress bar (base.html #progress); without fetch the link just downloads.
+(function () {
+  "use strict";
+  var link = document.getElementById("dossier-zip");
+  var status = document.getElementById("dossier-status");
+  if (!link || !window.fetch) { return; }
+  link.addEventListener("click", function (event) {
+    event.preventDefault();
+    if (link.getAttribute("aria-busy") === "true") { return; }
+    link.setAttribute("aria-busy", "true");
+    pcgd.progress(0.02, "Đang lập hồ sơ…");
+    var timer = setInterval(function () {
+      fetch(link.getAttribute("data-progress"), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : {}; })
+        .then(function (p) {
+          if (p && p.total) {
+            var text = "Đang lập hồ sơ: " + p.label + " (" + p.done + "/" + p.total + ")";
+            pcgd.progress(Math.max(0.02, p.done / p.total), text);
+            status.textContent = text;
+          }
+        }).catch(function () {});
+    }, 700);
+    fetch(link.href, { credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) { throw new Error("Lỗi " + response.status); }
+      return response.blob();
+    }).then(function (blob) {
+      var url = URL.createObjectURL(blob);
+      var a = document.createElement("a");
+      a.href = url;
+      a.download = link.getAttribute("download");
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
+      status.textContent = "Đã lập xong hồ sơ.";
+    }).catch(function (err) {
+      status.textContent = "Không lập được hồ sơ: " + err.message;
+    }).then(function () {
+      clearInterval(timer);
+      pcgd.progress(null);
+      link.removeAttribute("aria-busy");
+    });
+  });
+})();
