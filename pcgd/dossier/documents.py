@@ -65,6 +65,7 @@ def _document() -> Any:
 def _header(doc: Any, p: Plan, body: str) -> None:
     """The administrative header: issuing body left, the national motto right (NĐ 30/2020)."""
     table = doc.add_table(rows=1, cols=2)
+    _widths(table, [7.0, 9.0])
     left, right = table.rows[0].cells
     parent = p.chain[0].name.upper() if p.chain else ""
     left.paragraphs[0].add_run(parent).bold = False
@@ -107,17 +108,31 @@ def _table(doc: Any, head: list[str], rows: list[list[str]], widths: list[float]
         cell.text = ""
         run = cell.paragraphs[0].add_run(text)
         run.bold = True
-        run.font.size = Pt(11)
+        run.font.size = Pt(10)
     for values in rows:
         cells = table.add_row().cells
         for cell, text in zip(cells, values, strict=True):
             cell.text = ""
-            cell.paragraphs[0].add_run(text).font.size = Pt(11)
-    if widths:
-        for row in table.rows:
-            for cell, w in zip(row.cells, widths, strict=True):
-                cell.width = Cm(w)
+            cell.paragraphs[0].add_run(text).font.size = Pt(10)
+    _widths(table, widths or _even(head))
     return table
+
+
+def _even(head: list[str]) -> list[float]:
+    """Names and labels get room; the other columns share what is left of the 16 cm line."""
+    wide = [i for i, h in enumerate(head) if h in ("Tên", "Tiêu chí", "Đơn vị", "Điều kiện")]
+    narrow = len(head) - len(wide)
+    rest = 16.0 - 4.5 * len(wide) if wide else 16.0
+    return [4.5 if i in wide else rest / max(narrow, 1) for i in range(len(head))]
+
+
+def _widths(table: Any, widths: list[float]) -> None:
+    """Fixed column widths that Word and LibreOffice both honour (grid and every cell)."""
+    table.autofit = False
+    for col, w in zip(table.columns, widths, strict=True):
+        col.width = Cm(w)
+        for cell in col.cells:
+            cell.width = Cm(w)
 
 
 def _profile_lines(p: Plan) -> list[str]:
@@ -168,7 +183,7 @@ def report_docx(p: Plan, maps: dict[str, bytes]) -> bytes:
                 f"mức độ {s['max_level']}"] for s in standards]
     doc.add_paragraph("Tổng hợp mức đạt theo từng tiêu chuẩn (mức 0: chưa đạt):")
     _table(doc, ["Tiêu chuẩn", "Các tỷ lệ đạt", "Mức được đề nghị công nhận", "Mức cao nhất"],
-           summary, [7.5, 3, 3.5, 2.5])
+           summary, [7, 3, 3.5, 2.5])
     for n, s in enumerate(standards, 1):
         doc.add_heading(f"{n}. {s['name']}", level=2)
         doc.add_paragraph(f"Kết quả: đạt chuẩn mức độ {s['recognized_level']} "
@@ -187,7 +202,7 @@ def report_docx(p: Plan, maps: dict[str, bytes]) -> bytes:
                 ])
         if rows:
             _table(doc, ["Mức", "Tiêu chí", "Tử số", "Mẫu số", "Tỷ lệ", "Ngưỡng", "Kết quả",
-                         "Ghi chú"], rows, [1.1, 5.4, 1.6, 1.6, 1.8, 1.6, 1.6, 2.3])
+                         "Ghi chú"], rows, [1.0, 5.2, 1.5, 1.5, 1.8, 1.5, 1.6, 1.9])
         for lv in s["levels"]:
             if lv["reason"]:
                 doc.add_paragraph(f"Mức độ {lv['level']}: {lv['reason']}.")
@@ -206,8 +221,10 @@ def report_docx(p: Plan, maps: dict[str, bytes]) -> bytes:
                          *[str(c["levels"].get(k, 0)) for k in keys],
                          wf.STATES_VI.get(state, state),
                          f"{d.number}, {fmt_date(d.date)}" if d else "chưa có"])
+        each = (16 - 1.6 - 3.3 - 1.1 - 2.8 - 2.4) / max(len(keys), 1)
         _table(doc, ["Mã", "Tên", "ĐBKK", *[STD_SHORT.get(k, k) for k in keys],
-                     "Phê duyệt", "Quyết định công nhận"], rows)
+                     "Phê duyệt", "Quyết định công nhận"], rows,
+               [1.6, 3.3, 1.1, *[each] * len(keys), 2.8, 2.4])
     doc.add_heading("V. Những tồn tại và yêu cầu cho năm sau", level=1)
     shortfalls = 0
     for s in standards:
@@ -238,7 +255,7 @@ def report_docx(p: Plan, maps: dict[str, bytes]) -> bytes:
                               c["note_vi"]])
     if cond_rows:
         _table(doc, ["Tiêu chuẩn", "Điều kiện", "Giá trị", "Ngưỡng", "Kết quả", "Ghi chú"],
-               cond_rows, [2.2, 5.5, 1.8, 1.8, 2.2, 3.5])
+               cond_rows, [2.0, 5.2, 1.6, 1.6, 2.1, 3.5])
         missing = sum(1 for r in cond_rows if r[4] == "chưa có dữ liệu")
         if missing:
             doc.add_paragraph(f"{missing} điều kiện chưa có dữ liệu trường lớp trong hệ thống: "
@@ -315,7 +332,7 @@ def minutes_docx(p: Plan) -> bytes:
                       "giáo dục, xóa mù chữ (Điều 29, Điều 30) và Thông tư 07/2016/TT-BGDĐT.")
     doc.add_heading("I. Thành phần đoàn kiểm tra", level=1)
     _table(doc, ["STT", "Họ và tên", "Chức vụ, đơn vị", "Nhiệm vụ trong đoàn"],
-           [[str(i), "", "", ""] for i in range(1, 8)], [1.2, 5.5, 5.5, 4])
+           [[str(i), "", "", ""] for i in range(1, 8)], [1.2, 5.3, 5.5, 4])
     doc.add_heading("II. Nội dung kiểm tra", level=1)
     doc.add_paragraph("1. Kiểm tra hồ sơ phổ cập giáo dục, xóa mù chữ: phiếu điều tra, sổ theo dõi,"
                       " danh sách, biểu thống kê, báo cáo.", style="List Bullet")
@@ -331,7 +348,7 @@ def minutes_docx(p: Plan) -> bytes:
                              fmt_int(r["denominator"]), pct(r["rate"]),
                              fmt_num(r["threshold"]) + "%", "Đạt" if r["passed"] else "Chưa đạt"])
     _table(doc, ["Tiêu chuẩn", "Mức", "Tiêu chí", "Tử số", "Mẫu số", "Tỷ lệ", "Ngưỡng",
-                 "Kết quả"], rows, [2.2, 1.1, 5.6, 1.6, 1.6, 1.8, 1.6, 1.6])
+                 "Kết quả"], rows, [2.0, 1.0, 5.2, 1.5, 1.5, 1.8, 1.5, 1.5])
     if not own:
         keys = [s["standard"] for s in standards]
         doc.add_paragraph(f"Kết quả kiểm tra từng {KIND_VI[p.lower[0].kind] if p.lower else ''}:")

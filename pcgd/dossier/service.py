@@ -61,6 +61,7 @@ class Plan:
     states: dict[int, str]  # lower unit id → workflow state
     decisions: dict[int, wf.DecisionView]
     hamlets: dict[int, int]  # commune id → number of hamlets with households this year
+    commune_results: list[dict[str, Any]]  # the evaluation of every commune (its conditions)
 
     @property
     def tier(self) -> int:
@@ -123,6 +124,8 @@ async def plan(unit: units.Unit, year: int) -> Plan:
         lower=lower, communes=communes, states=await wf.states(ids, year),
         decisions=await wf.recognition_decisions(ids, year),
         hamlets={r["commune"]: r["n"] for r in rows},
+        commune_results=(await compliance.evaluate_communes(communes, year)
+                         if unit.kind != "commune" else [evaluation]),
     )
 
 
@@ -219,12 +222,15 @@ def checklist(p: Plan) -> list[Item]:
         add(Item("Bản đồ", f"Bản đồ {MAP_TITLES[std]}", "", f"{MAPS_DIR}/{std}.png", PRESENT))
     # TT 07 conditions without registry data, and unverified rules.
     book = load_rules()
+    for c, result in zip(p.communes, p.commune_results, strict=True):
+        for std in result["standards"]:
+            for cond in std.get("conditions", []):
+                if cond.get("passed") is None:
+                    label = CONDITION_LABELS.get(cond["id"], cond["id"])
+                    add(Item("Điều kiện bảo đảm (TT 07/2016)", f"{c.name}: {label}",
+                             "TT 07/2016/TT-BGDĐT", "", MISSING,
+                             "chưa có dữ liệu trường lớp (sổ đăng bộ) để tính điều kiện này"))
     for std in p.evaluation["standards"]:
-        for cond in std.get("conditions", []):
-            if cond.get("passed") is None:
-                label = CONDITION_LABELS.get(cond["id"], cond["id"])
-                add(Item("Điều kiện bảo đảm (TT 07/2016)", label, "TT 07/2016/TT-BGDĐT", "",
-                         MISSING, "chưa có dữ liệu trường lớp (sổ đăng bộ) để tính điều kiện này"))
         for row in std["criteria"]:
             if row.get("unverified"):
                 add(Item("Quy tắc chưa đối chiếu văn bản", criterion_label(row, p, book),
