@@ -290,7 +290,7 @@ class _Zip:
 
 def steps(p: Plan) -> int:
     """The progress bar's total: one step per part."""
-    return 4 + len(p.lower) + len(STANDARDS_MAPPED) + len(p.communes) + 2
+    return 5 + len(p.lower) + len(STANDARDS_MAPPED) + len(p.communes)
 
 
 async def build(p: Plan, target: Path, progress: Progress | None = None) -> Built:
