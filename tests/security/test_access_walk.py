@@ -101,6 +101,7 @@ def urls(path: str, side: Side) -> list[str]:
         "kind": ["learners"],
         "proposal_id": [str(side.proposal_id)],
         "learner_id": [str(side.learner_id)],
+        "part": ["bao-cao", "danh-muc"],
         "code": _codes(path, side),
     }
     out = [path]
