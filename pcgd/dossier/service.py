@@ -18,6 +18,7 @@ import hashlib
 import json
 import shutil
 import tempfile
+import threading
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -264,28 +265,41 @@ def criterion_label(row: dict[str, Any], p: Plan, book: Any) -> str:
 # --- building the .zip ------------------------------------------------------------------------
 
 
+def _compression(name: str) -> int:
+    """Office files and PNGs are compressed already: stored as they are (deflating them again
+    costs CPU for nothing); anything else is deflated."""
+    packed = name.lower().endswith((".xlsx", ".docx", ".png"))
+    return zipfile.ZIP_STORED if packed else zipfile.ZIP_DEFLATED
+
+
 class _Zip:
     """Members are written one at a time from files on disk; the SHA-256 is read back in blocks."""
 
     def __init__(self, target: Path) -> None:
         self.zf = zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=6)
         self.manifest: list[dict[str, str]] = []
+        self.lock = threading.Lock()  # parts are written from several worker threads
 
     def add_file(self, arcname: str, source: Path) -> None:
         digest = hashlib.sha256()
         with source.open("rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
-        self.zf.write(source, arcname)
-        self.manifest.append({"path": arcname, "sha256": digest.hexdigest()})
+        with self.lock:
+            self.zf.write(source, arcname, compress_type=_compression(arcname))
+            self.manifest.append({"path": arcname, "sha256": digest.hexdigest()})
 
     def add_bytes(self, arcname: str, content: bytes) -> None:
-        self.zf.writestr(arcname, content)
-        self.manifest.append({"path": arcname, "sha256": hashlib.sha256(content).hexdigest()})
+        digest = hashlib.sha256(content).hexdigest()
+        with self.lock:
+            self.zf.writestr(arcname, content, compress_type=_compression(arcname))
+            self.manifest.append({"path": arcname, "sha256": digest})
 
     def close(self) -> None:
-        self.zf.writestr(MANIFEST, json.dumps(self.manifest, ensure_ascii=False, indent=1))
-        self.zf.close()
+        self.manifest.sort(key=lambda m: m["path"])
+        with self.lock:
+            self.zf.writestr(MANIFEST, json.dumps(self.manifest, ensure_ascii=False, indent=1))
+            self.zf.close()
 
 
 def steps(p: Plan) -> int:
@@ -308,7 +322,8 @@ async def build(p: Plan, target: Path, progress: Progress | None = None) -> Buil
 
     work = Path(tempfile.mkdtemp(prefix="pcgd-dossier-"))
     out = _Zip(target)
-    try:
+
+    async def documents_part() -> None:
         maps: dict[str, bytes] = {}
         for std in STANDARDS_MAPPED:
             png = await map_png(p, std)
@@ -322,18 +337,25 @@ async def build(p: Plan, target: Path, progress: Progress | None = None) -> Buil
         minutes = await asyncio.to_thread(documents.minutes_docx, p)
         await asyncio.to_thread(out.add_bytes, minutes_name(p), minutes)
         tick("biên bản")
-        await _forms(p, p.unit, work, out)
-        tick(f"biểu thống kê {p.unit.name}")
-        for u in p.lower:
-            await _forms(p, u, work, out)
-            tick(f"biểu thống kê {u.name}")
-        for c in p.communes:
-            await _lists(p, c, work, out)
-            tick(f"danh sách, sổ theo dõi {c.name}")
         if p.unit.kind != "commune":
             content = await asyncio.to_thread(documents.decisions_xlsx, p)
             await asyncio.to_thread(out.add_bytes, DECISIONS, content)
         tick("quyết định công nhận")
+
+    async def forms_part() -> None:
+        for u in [p.unit, *p.lower]:
+            await _forms(p, u, work, out)
+            tick(f"biểu thống kê {u.name}")
+
+    async def lists_part() -> None:
+        for c in p.communes:
+            await _lists(p, c, work, out)
+            tick(f"danh sách, sổ theo dõi {c.name}")
+
+    try:
+        # Three independent parts at once: while one waits on PostgreSQL (lists, counts) the
+        # others use the CPU (forms, maps, Word); the .zip takes one member at a time.
+        await asyncio.gather(documents_part(), forms_part(), lists_part())
         items = checklist(p)
         content = await asyncio.to_thread(documents.checklist_xlsx, p, items)
         await asyncio.to_thread(out.add_bytes, CHECKLIST, content)
@@ -352,36 +374,26 @@ async def _forms(p: Plan, u: units.Unit, work: Path, out: _Zip) -> None:
     from reports import service as forms
 
     built = await forms.form_set(u, p.year)
-    folder = work / "forms"
+    folder = work / "forms" / u.code
     base = f"{FORMS_DIR}/{p.folder(u)}"
 
-    def write() -> None:
-        for f in forms.write_files(built, folder):
-            path = Path(f["path"])
-            out.add_file(f"{base}/{path.name}", path)
-            path.unlink()
-
-    await asyncio.to_thread(write)
+    folder.mkdir(parents=True, exist_ok=True)
+    await asyncio.gather(*(
+        _written(out, form, folder / form.file_name, f"{base}/{form.file_name}")
+        for form in [*built.forms, built.checks_form()]))
 
 
 async def _lists(p: Plan, commune: units.Unit, work: Path, out: _Zip) -> None:
     """The commune's name lists, tracking book per hamlet (and survey forms for a commune's own
     dossier), each written to disk in xlsxwriter's constant-memory mode, then zipped."""
     from reports import lists
-    from reports.xlsx import write_form
 
     base = f"{LISTS_DIR}/{p.folder(commune)}"
-    folder = work / "lists"
-    folder.mkdir(exist_ok=True)
-
-    def write(form: Any, name: str) -> None:
-        path = folder / name
-        write_form(form, path)
-        out.add_file(f"{base}/{name}", path)
-        path.unlink()
+    folder = work / "lists" / commune.code
+    folder.mkdir(parents=True, exist_ok=True)
 
     async def put(form: Any, name: str) -> None:
-        await asyncio.to_thread(write, form, name)
+        await _written(out, form, folder / name, f"{base}/{name}")
 
     for spec, _rows, form in await lists.name_lists(commune, p.year):
         await put(form, f"{spec.code}.xlsx")
@@ -391,6 +403,21 @@ async def _lists(p: Plan, commune: units.Unit, work: Path, out: _Zip) -> None:
         if p.unit.kind == "commune":
             phieu = await lists.phieu_form(commune, hamlet, p.year)
             await put(phieu, phieu.file_name)
+
+
+def write_workbook(form: Any, path: Path) -> None:
+    """One form as .xlsx (name lists stream their rows: constant memory)."""
+    from reports.xlsx import write_form
+
+    write_form(form, path)
+
+
+async def _written(out: _Zip, form: Any, path: Path, arcname: str) -> None:
+    """Write to a temporary file, add it to the .zip, delete it. (Worker processes for the
+    workbooks were tried: on 2 shared cores they made the province's dossier slower.)"""
+    await asyncio.to_thread(write_workbook, form, path)
+    await asyncio.to_thread(out.add_file, arcname, path)
+    await asyncio.to_thread(path.unlink)
 
 
 async def map_png(p: Plan, std: str) -> bytes | None:
