@@ -198,6 +198,7 @@ async def test_district_page_and_parts(built: dict[str, Any], client) -> None:
     items = service.checklist(built["district_plan"])
     assert f"Danh mục có {fmt_int(len(items))} mục" in page.text
     assert 'download="00-danh-muc.xlsx"' in page.text and "<script>" not in page.text
+    assert f'action="/units/{district.code}/dossier/zip"' in page.text  # a button, not a link
     for path in (f"/units/{other.code}/dossier?year={YEAR}",
                  f"/units/{other.code}/dossier/part/bao-cao?year={YEAR}",
                  f"/units/{other.code}/dossier/zip?year={YEAR}",

@@ -1,17 +1,19 @@
-// "Hồ sơ công nhận": the whole .zip is fetched while the server's build progress is polled and
-// shown in the shared progress bar (base.html #progress); without fetch the link just downloads.
+// "Hồ sơ công nhận": on the build button the whole .zip is fetched while the server's build progress is polled and
+// shown in the shared progress bar (base.html #progress); without fetch the form just downloads it.
 (function () {
   "use strict";
-  var link = document.getElementById("dossier-zip");
+  var form = document.getElementById("dossier-build");
+  var button = document.getElementById("dossier-zip");
   var status = document.getElementById("dossier-status");
-  if (!link || !window.fetch) { return; }
-  link.addEventListener("click", function (event) {
+  if (!form || !window.fetch) { return; }
+  form.addEventListener("submit", function (event) {
     event.preventDefault();
-    if (link.getAttribute("aria-busy") === "true") { return; }
-    link.setAttribute("aria-busy", "true");
+    if (button.disabled) { return; }
+    button.disabled = true;
+    var href = form.action + "?" + new URLSearchParams(new FormData(form)).toString();
     pcgd.progress(0.02, "Đang lập hồ sơ…");
     var timer = setInterval(function () {
-      fetch(link.getAttribute("data-progress"), { credentials: "same-origin" })
+      fetch(form.getAttribute("data-progress"), { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.json() : {}; })
         .then(function (p) {
           if (p && p.total) {
@@ -21,14 +23,14 @@
           }
         }).catch(function () {});
     }, 700);
-    fetch(link.href, { credentials: "same-origin" }).then(function (response) {
+    fetch(href, { credentials: "same-origin" }).then(function (response) {
       if (!response.ok) { throw new Error("Lỗi " + response.status); }
       return response.blob();
     }).then(function (blob) {
       var url = URL.createObjectURL(blob);
       var a = document.createElement("a");
       a.href = url;
-      a.download = link.getAttribute("download");
+      a.download = form.getAttribute("data-file");
       document.body.appendChild(a);
       a.click();
       a.remove();
@@ -39,7 +41,7 @@
     }).then(function () {
       clearInterval(timer);
       pcgd.progress(null);
-      link.removeAttribute("aria-busy");
+      button.disabled = false;
     });
   });
 })();
