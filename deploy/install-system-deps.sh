@@ -43,9 +43,11 @@ trap 'rm -f "$log"' EXIT
 # apt's chatter (debconf notes included) goes to a log that is shown only when something fails
 run() { "$@" >>"$log" 2>&1 || { cat "$log" >&2; exit 1; }; }
 echo "installing: ${missing[*]}" >&2
-run $SUDO apt-get update -qq
+# another apt run (a second worktree, unattended upgrades) holds the lock: wait for it
+WAIT=(-o DPkg::Lock::Timeout=900)
+run $SUDO apt-get "${WAIT[@]}" update -qq
 # policy-rc.d (containers) keeps a test machine's nginx unstarted; tests only run `nginx -t`.
-run $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+run $SUDO env DEBIAN_FRONTEND=noninteractive apt-get "${WAIT[@]}" install -y -qq --no-install-recommends \
   "${missing[@]}"
 for pkg in "${missing[@]}"; do
   present "${PROVES[$pkg]}" || { cat "$log" >&2; echo "installing $pkg did not provide ${PROVES[$pkg]}" >&2; exit 1; }

@@ -18,8 +18,8 @@ class CheckItem(msgspec.Struct):
     area: str
     left: str
     right: str
-    left_value: int | float | str | None
-    right_value: int | float | str | None
+    left_value: float | str | None  # a number (JSON number: one schema, not int and float)
+    right_value: float | str | None
     agrees: bool
 
 

@@ -83,6 +83,7 @@ class Side:
     learner_id: int = 0
     token: str = ""
     proposal_id: int = 0
+    hamlet_id: int = 0
     markers: list[str] = field(default_factory=list)
 
 
@@ -126,6 +127,8 @@ async def _side(code: str, admin: Any) -> Side:
     )
     side.household_id = rows[0]["household"]
     side.version = rows[0]["version"]
+    side.hamlet_id = await db.pool().fetchval(
+        "SELECT hamlet FROM household WHERE id = $1", side.household_id)
     side.head_row = next(r["id"] for r in rows if r["relation"] == "chu_ho")
     side.child_row = next(r["id"] for r in rows if r["relation"] != "chu_ho")
     side.learner_id = await db.pool().fetchval(
