@@ -219,6 +219,10 @@ def checklist(p: Plan) -> list[Item]:
         if kind == "commune":
             add(Item("Hồ sơ PCGD-XMC", f"{c.name}: Phiếu điều tra PCGD-XMC",
                      "NĐ 20/2014 Điều 26 khoản 1", f"{base}/" if hamlets else "", status, why))
+    if kind != "commune":
+        add(Item("Hồ sơ PCGD-XMC", "Phiếu điều tra PCGD-XMC của các xã",
+                 "NĐ 20/2014 Điều 26 khoản 1", "", NOT_APPLICABLE,
+                 "lưu trong hồ sơ PCGD-XMC của từng xã; tải theo thôn ở trang Biểu mẫu của xã"))
     for std in STANDARDS_MAPPED:
         add(Item("Bản đồ", f"Bản đồ {MAP_TITLES[std]}", "", f"{MAPS_DIR}/{std}.png", PRESENT))
     # TT 07 conditions without registry data, and unverified rules.
