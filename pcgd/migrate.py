@@ -22,9 +22,10 @@ async def upgrade() -> None:
 async def _functions() -> None:
     """Server-side functions are code: recreated from the current source on every upgrade."""
     from pcgd import db
+    from surveys import gate
     from surveys.save_sql import functions_ddl
 
     async with db.pool().acquire() as conn, conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock(727274)")
-        for ddl in functions_ddl():
+        for ddl in [*gate.functions_ddl(), *functions_ddl()]:
             await conn.execute(ddl)

@@ -14,5 +14,6 @@ APP_REGISTRY = AppRegistry(
         "pcgd.audit.piccolo_app",
         "geo.piccolo_app",
         "pcgd.ops.piccolo_app",
+        "pcgd.workflow.piccolo_app",
     ]
 )

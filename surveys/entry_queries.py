@@ -170,11 +170,20 @@ async def schools_of(commune_id: int) -> list[dict[str, str]]:
 
 
 async def survey_status(commune_id: int, year: int) -> str:
-    """The approval workflow state ('open' when nothing is recorded)."""
-    status = await db.pool().fetchval(
-        "SELECT status FROM survey_period WHERE commune = $1 AND year = $2", commune_id, year
-    )
-    return status or "open"
+    """The approval workflow state ('draft' when nothing is recorded), as the gate reads it."""
+    from surveys import gate
+
+    return (await gate.states(db.pool(), [commune_id], year))[commune_id]
+
+
+def closed_message(status: str, year: int, role: str = "") -> str:
+    """'' while the roll can be edited (by this role), else why not, in Vietnamese."""
+    from surveys import gate
+
+    if role in gate.REVIEWERS:
+        return ("Tài khoản cấp huyện/tỉnh chỉ xem và duyệt sổ hộ của xã, không sửa được:"
+                " ý kiến gửi xã bằng cách trả lại sổ kèm vấn đề.")
+    return "" if status in gate.WRITABLE else gate.locked_message(status, year)
 
 
 async def personal_ids_elsewhere(

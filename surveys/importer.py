@@ -53,7 +53,7 @@ from pcgd.common.uploads import MAX_ISSUES, more_issues_text
 from pcgd.common.vn import fmt_date
 from pcgd.errors import UserError
 from pcgd.units import service as units
-from surveys import movers
+from surveys import gate, movers
 from surveys.exporter import StoredHousehold, StoredMember, stored_households
 from surveys.roll import (
     Issue,
@@ -67,7 +67,7 @@ from surveys.roll import (
     write_annotated,
 )
 from surveys.rollup import service as rollup
-from surveys.service import STATUS_FIELDS, check_unlocked
+from surveys.service import STATUS_FIELDS, check_writable
 
 COUNTED_OUT = ("moved_out", "deceased")
 _LOCK_NAMESPACE = 7301  # pg_advisory_xact_lock(namespace, commune id): one import per commune
@@ -519,6 +519,8 @@ async def import_roll(
     if commune.kind != "commune":
         raise UserError(f"{commune.code} là {commune.kind}: chỉ nhập danh sách hộ theo xã")
     units.check_year(year)
+    if not dry_run:  # a closed roll refuses the file before it is read (423, nothing written)
+        await check_writable(user, commune.id, year)
     if loaded is None:
         loaded = await read_upload(source, filename, year)
     result: ParseResult = loaded.result
@@ -533,7 +535,8 @@ async def import_roll(
     try:
         async with _gc_paused(), db.transaction() as conn:
             await custom_plans(conn)
-            await check_unlocked(conn, commune.id, year)
+            await gate.check_open(conn, [commune.id], year)
+            await audit.set_source(conn, f"nhập tệp {filename}")
             await conn.execute("SELECT pg_advisory_xact_lock($1, $2)", _LOCK_NAMESPACE, commune.id)
             codes = [h.household_code for h in result.households]
             if codes:

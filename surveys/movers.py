@@ -38,8 +38,8 @@ from pcgd.accounts.service import CurrentUser
 from pcgd.audit import service as audit
 from pcgd.errors import Forbidden, NotFound, UserError, ValidationFailed
 from pcgd.units import service as units
+from surveys import gate
 from surveys.rollup import service as rollup
-from surveys.service import check_unlocked
 
 COUNTED = "{a}.movement NOT IN ('moved_out', 'deceased')"
 
@@ -129,14 +129,12 @@ async def _bump(conn: asyncpg.Connection, household_ids: Sequence[int]) -> None:
     )
 
 
-async def _is_locked(
+async def _is_closed(
     conn: asyncpg.Connection, cache: dict[int, bool], commune_id: int, year: int
 ) -> bool:
+    """Whether the gate would refuse a write (batch linking skips such communes)."""
     if commune_id not in cache:
-        status = await conn.fetchval(
-            "SELECT status FROM survey_period WHERE commune = $1 AND year = $2", commune_id, year
-        )
-        cache[commune_id] = status == "locked"
+        cache[commune_id] = not await gate.is_open(conn, commune_id, year)
     return cache[commune_id]
 
 
@@ -291,8 +289,9 @@ async def link_movers(
                 [pair["out_id"], pair["in_id"]],
             )
         }
-        if any([await _is_locked(conn, locked, r["commune"], year) for r in rows.values()]):
-            continue  # a locked commune is not changed: left to the duplicates report
+        if any([await _is_closed(conn, locked, r["commune"], year) for r in rows.values()]):
+            continue  # a closed commune is not changed: left to the duplicates report
+        await gate.check_open(conn, [r["commune"] for r in rows.values()], year)
         out_row, in_row = rows[pair["out_id"]], rows[pair["in_id"]]
         if user is not None and not await may_link_directly(
             user, (out_row["commune"], in_row["commune"]), year
@@ -417,7 +416,7 @@ async def move_out(
     _check_date(movement_date, year, row)
     linked_to = linked_commune = proposal = None
     async with db.transaction() as conn:
-        await check_unlocked(conn, row["commune"], year)
+        await gate.check_open(conn, [row["commune"]], year)
         await rollup.subtract_households(conn, [row["household"]])
         await conn.execute(
             "UPDATE person_year SET movement = 'moved_out', movement_date = $2,"
@@ -435,7 +434,7 @@ async def move_out(
         )
         if (
             dest is not None and row["linked"] is None
-            and not await _is_locked(conn, {}, dest.id, year)
+            and not await _is_closed(conn, {}, dest.id, year)
         ):
             found = await _destination_match(conn, person_year_id, dest.id, year)
             if found is not None:
@@ -446,6 +445,7 @@ async def move_out(
                     match = "personal_id" if found["by_id"] else "name"
                     proposal = await propose_pair(conn, out_row, found, user, match)
                 else:
+                    await gate.check_open(conn, [dest.id], year)
                     await refresh_counts(conn, await link_pair(conn, out_row, found, user))
                     linked_to, linked_commune = found["id"], dest.code
     return MoveResult(person_year_id, dest.code if dest else None, linked_to, linked_commune,
@@ -602,8 +602,7 @@ async def merge(
         or min(date.today(), period_end)
     )
     async with db.transaction() as conn:
-        await check_unlocked(conn, other["commune"], year)
-        await check_unlocked(conn, keep["commune"], year)
+        await gate.check_open(conn, [other["commune"], keep["commune"]], year)
         households = sorted({keep["household"], other["household"]})
         await rollup.subtract_households(conn, households)
         touched = {

@@ -9,6 +9,7 @@ Every page checks the user's scope before reading anything.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import msgspec
@@ -122,6 +123,18 @@ def to_json(value: Any) -> str:
     return msgspec.json.encode(value).decode().replace("<", "\\u003c")
 
 
+async def reviewer_issues(household_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Open issues the level above pinned to these households (pcgd.workflow, a higher
+    layer: looked up, not imported)."""
+    if not household_ids:
+        return {}
+    try:
+        workflow = importlib.import_module("pcgd.workflow.service")
+    except ModuleNotFoundError:
+        return {}
+    return await workflow.household_issues(household_ids)
+
+
 async def _form_context(
     user: CurrentUser, commune: units.Unit, year: int, household: dict[str, Any] | None
 ) -> dict[str, Any]:
@@ -135,12 +148,14 @@ async def _form_context(
         "hamlets": [h["name"] for h in hamlets],
         "schools": await queries.schools_of(commune.id),
         "indicators": criterion_labels(year),
-        "locked": status == "locked",
+        "locked": bool(queries.closed_message(status, year, user.role)),
     }
     return {
         "user": user, "year": year, "commune": commune, "household": household,
-        "locked": status == "locked", "data_json": to_json(data),
+        "locked": queries.closed_message(status, year, user.role), "data_json": to_json(data),
         "list_url": f"/communes/{commune.code}/households?year={year}",
+        "review_issues": (await reviewer_issues([household["id"]])).get(household["id"], [])
+        if household else [],
     }
 
 
@@ -184,7 +199,9 @@ class EntryPages(Controller):
                 "hamlets": await queries.hamlet_counts(commune.id, year),
                 "age_bands": queries.AGE_BANDS, "statuses": queries.STATUSES,
                 "problem_total": len(found),
-                "locked": await queries.survey_status(commune.id, year) == "locked",
+                "review_issues": await reviewer_issues([r.id for r in page.rows]),
+                "locked": queries.closed_message(
+                    await queries.survey_status(commune.id, year), year, user.role),
                 "data_json": to_json(data),
             },
         )

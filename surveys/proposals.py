@@ -18,8 +18,7 @@ from pcgd.accounts.service import CurrentUser
 from pcgd.audit import service as audit
 from pcgd.errors import Conflict, Forbidden
 from pcgd.units import service as units
-from surveys import movers
-from surveys.service import check_unlocked
+from surveys import gate, movers
 
 MATCH_VI = {"personal_id": "cùng số định danh", "name": "cùng họ tên, năm sinh, tên cha/mẹ"}
 _HIDDEN = "không có đề xuất này hoặc đề xuất nằm ngoài phạm vi của tài khoản"
@@ -96,8 +95,7 @@ async def decide(
                     or out_row["movement"] != "moved_out"
                     or in_row["movement"] in ("moved_out", "deceased")):
                 raise Conflict("hai bản ghi đã thay đổi, đề xuất không còn hợp lệ", extra=None)
-            await check_unlocked(conn, out_row["commune"], year)
-            await check_unlocked(conn, in_row["commune"], year)
+            await gate.check_open(conn, [out_row["commune"], in_row["commune"]], year)
             await movers.refresh_counts(conn, await movers.link_pair(conn, out_row, in_row, user))
             status = "confirmed"
         else:

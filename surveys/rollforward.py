@@ -42,9 +42,9 @@ from pcgd.accounts.service import CurrentUser
 from pcgd.audit import service as audit
 from pcgd.errors import Forbidden, UserError
 from pcgd.units import service as units
+from surveys import gate
 from surveys.importer import next_ids
 from surveys.rollup import service as rollup
-from surveys.service import check_unlocked
 
 # (level, grade) → (next level, next grade, what was completed)
 STEPS: tuple[tuple[str, str, str, str, str], ...] = (
@@ -282,7 +282,8 @@ async def roll_forward(
                     " muốn làm lại (xã mới gộp từ nhiều xã cũ: mở năm cho cả huyện/tỉnh cũ)"
                 )
             for done, (target, srcs) in enumerate(targets.values(), start=1):
-                await check_unlocked(conn, target.id, year)
+                await gate.check_open(conn, [target.id], year)
+                await audit.set_source(conn, f"chuyển năm từ {from_year}")
                 result.communes.append(
                     await _carry_commune(conn, target, srcs, from_year, now, user, replace)
                 )

@@ -1,9 +1,10 @@
 """The household save as one server-side function: one round trip per save.
 
 Round trips are the cost of a save on this hardware (each ~0.25 ms, a save used to need ~15),
-so lock check, version check, member upserts, count deltas and the audit entry run inside
-`pcgd_save_household`. The functions are (re)created by `pcgd db upgrade` from this module, so
-they always match the code (the count columns come from surveys.rollup.sql).
+so the write gate (surveys/gate.py), version check, member upserts, count deltas and the
+audit entry run inside `pcgd_save_household`. The functions are (re)created by
+`pcgd db upgrade` from this module, so they always match the code (the count columns come
+from surveys.rollup.sql).
 """
 
 from __future__ import annotations
@@ -101,10 +102,7 @@ BEGIN
     IF p_allowed IS NOT NULL AND NOT (v_commune = ANY(p_allowed)) THEN
         RAISE EXCEPTION 'outside scope' USING ERRCODE = '{FORBIDDEN}';
     END IF;
-    IF EXISTS (SELECT 1 FROM survey_period
-               WHERE commune = v_commune AND year = v_year AND status = 'locked') THEN
-        RAISE EXCEPTION 'locked' USING ERRCODE = '{LOCKED}';
-    END IF;
+    PERFORM pcgd_roll_gate(ARRAY[v_commune], v_year);  -- surveys/gate.py: the one door
     INSERT INTO hamlet (commune, name, code) VALUES (v_commune, p_hamlet, '')
     ON CONFLICT (commune, name) DO UPDATE SET name = EXCLUDED.name RETURNING id INTO v_hamlet;
     IF p_id IS NULL THEN
@@ -178,11 +176,8 @@ BEGIN
         WHERE v_shared ? p.id::text AND to_jsonb(p) IS DISTINCT FROM v_shared -> (p.id::text);
     END IF;
     IF v_changed IS NOT NULL THEN
-        IF EXISTS (SELECT 1 FROM person_year y JOIN survey_period s ON s.commune = y.commune
-                   AND s.year = y.year AND s.status = 'locked'
-                   WHERE y.person = ANY(v_changed) AND y.commune <> v_commune) THEN
-            RAISE EXCEPTION 'shared person locked elsewhere' USING ERRCODE = '{LOCKED}';
-        END IF;
+        PERFORM pcgd_roll_gate(array_agg(DISTINCT y.commune), y.year) FROM person_year y
+        WHERE y.person = ANY(v_changed) AND y.commune <> v_commune GROUP BY y.year;
         {other_change};
         UPDATE household SET version = version + 1, updated_at = now()
         WHERE id IN (SELECT y.household FROM person_year y

@@ -21,7 +21,7 @@ from pcgd.audit import service as audit
 from pcgd.errors import Conflict, Forbidden, Locked, NotFound, ValidationFailed
 from pcgd.ops import caches
 from pcgd.units import service as units
-from surveys import save_sql
+from surveys import gate, save_sql
 from surveys.roll.model import RollHousehold, RollPerson
 from surveys.roll.text import name_key
 from surveys.roll.validate import parse_roll_rows
@@ -53,12 +53,31 @@ def forget_schools() -> None:
 caches.register("schools", forget_schools)  # a school added or changed through any process
 
 
-async def check_unlocked(conn: asyncpg.Connection, commune_id: int, year: int) -> None:
-    status = await conn.fetchval(
-        "SELECT status FROM survey_period WHERE commune = $1 AND year = $2", commune_id, year
-    )
-    if status == "locked":
-        raise Locked(f"phiếu điều tra năm {year} của xã đã khóa (survey locked)")
+# (commune, year) → when the pre-check last found the roll open. Only "open" is remembered,
+# briefly: a roll closed meanwhile is still refused by the gate inside the save (423 after
+# validation instead of before, for at most this long); a closed roll is always read again.
+_open_seen: dict[tuple[int, int], float] = {}
+_OPEN_TTL = 2.0
+caches.register("workflow", _open_seen.clear)  # a state changed, in any process
+
+
+async def check_writable(user: CurrentUser | None, commune_id: int, year: int) -> None:
+    """Before validation: the role may edit rolls and the commune-year is open (else 403/423).
+
+    A read without lock, so a closed roll answers 423 before any work; the write itself
+    passes the gate again inside its transaction (surveys.gate).
+    """
+    gate.check_role(user)
+    now = time.monotonic()
+    if now - _open_seen.get((commune_id, year), -10.0) < _OPEN_TTL:
+        return  # seen open a moment ago: the gate inside the save checks again, exactly
+    state = (await gate.states(db.pool(), [commune_id], year))[commune_id]
+    if state not in gate.WRITABLE:
+        _open_seen.pop((commune_id, year), None)
+        raise Locked(gate.locked_message(state, year))
+    if len(_open_seen) > 100_000:
+        _open_seen.clear()
+    _open_seen[(commune_id, year)] = now
 
 
 NOT_ROLL = ("person_id", "person_year_id", "confirmed")  # member fields, not roll columns
@@ -260,16 +279,22 @@ async def _save(
     commune_id: int | None,
     year: int | None,
     reason: str = "",
+    source: str = "",
+    conn: asyncpg.Connection | None = None,
+    gate_year: int = 0,
 ) -> HouseholdOut:
-    """One call of pcgd_save_household (see surveys/save_sql.py): one round trip, one commit."""
+    """One call of pcgd_save_household (see surveys/save_sql.py): one round trip, one commit
+    (or a part of the caller's transaction `conn`). The function passes the write gate and
+    writes the audit entry; `source` names where the change came from."""
     try:
-        raw = await db.pool().fetchval(
-            "SELECT pcgd_save_household($1, $2, $3, $4, $5, $6, $7, $8::text::jsonb, $9, $10,"
-            " $11, $12)::text",
+        raw = await (conn or db.pool()).fetchval(
+            "WITH s AS (SELECT set_config('pcgd.source', $13, true))"
+            " SELECT pcgd_save_household($1, $2, $3, $4, $5, $6, $7, $8::text::jsonb, $9, $10,"
+            " $11, $12)::text FROM s",
             household_id, data.version, commune_id, year, household.hamlet,
             household.household_code, household.address,
-            _members_json(household, data).decode(), scope.param(), user.id, user.username,
-            reason,
+            _members_json(household, data).decode(), scope.param(),
+            user.id if user else None, user.username if user else "system", reason, source,
         )
     except asyncpg.UniqueViolationError as exc:
         raise _unique_violation(exc) from exc
@@ -280,7 +305,7 @@ async def _save(
         if state == save_sql.FORBIDDEN:
             raise Forbidden("đơn vị này nằm ngoài phạm vi của tài khoản") from exc
         if state == save_sql.LOCKED:
-            raise Locked("phiếu điều tra năm này của xã đã khóa (survey locked)") from exc
+            raise gate.locked_error(exc, year or gate_year) from exc
         if state == save_sql.CONFLICT:
             assert household_id is not None
             current = await _fetch(db.pool(), household_id)
@@ -348,22 +373,23 @@ def _saved_out(saved: dict[str, Any], household: RollHousehold, data: HouseholdI
 
 
 async def create_household(
-    user: CurrentUser, scope: Scope, commune: units.Unit, year: int, data: HouseholdIn
+    user: CurrentUser, scope: Scope, commune: units.Unit, year: int, data: HouseholdIn,
+    *, source: str = "nhập tay",
 ) -> HouseholdOut:
     scope.check(commune.id)
+    await check_writable(user, commune.id, year)
     household, warnings = validate(data, year, await known_schools())
-    saved = await _save(
-        user, scope, data, household, household_id=None, commune_id=commune.id, year=year
+    saved = await _save_and_link(
+        user, scope, data, household, household_id=None, commune_id=commune.id, year=year,
+        source=source,
     )
     saved.warnings = warnings
-    if await _link_movers(user, household, commune.id, year):
-        saved = await _fetch(db.pool(), saved.id)  # linking may have merged persons
-        saved.warnings = warnings
     return saved
 
 
 async def update_household(
-    user: CurrentUser, scope: Scope, household_id: int, data: HouseholdIn, *, reason: str = ""
+    user: CurrentUser, scope: Scope, household_id: int, data: HouseholdIn, *, reason: str = "",
+    source: str = "nhập tay",
 ) -> HouseholdOut:
     _, year = await household_commune(household_id)
     if data.version is None:
@@ -371,32 +397,45 @@ async def update_household(
             "thiếu phiên bản (version is required)",
             [{"row": -1, "field": "version", "message": "Phiên bản: bắt buộc khi sửa"}],
         )
+    commune_id, _ = await household_commune(household_id)
+    await check_writable(user, commune_id, year)
     household, warnings = validate(data, year, await known_schools())
-    saved = await _save(
+    saved = await _save_and_link(
         user, scope, data, household, household_id=household_id, commune_id=None, year=None,
-        reason=reason,
+        reason=reason, source=source, link_to=(commune_id, year),
     )
     saved.warnings = warnings
-    if await _link_movers(user, household, (await household_commune(household_id))[0], year):
-        saved = await _fetch(db.pool(), saved.id)  # linking may have merged persons
-        saved.warnings = warnings
     return saved
 
 
-async def _link_movers(
-    user: CurrentUser, household: RollHousehold, commune_id: int, year: int
-) -> bool:
-    """A saved mover is linked at once to their record in another commune of the province.
+async def _save_and_link(
+    user: CurrentUser, scope: Scope, data: HouseholdIn, household: RollHousehold, *,
+    household_id: int | None, commune_id: int | None, year: int | None, reason: str = "",
+    source: str = "", link_to: tuple[int, int] | None = None,
+) -> HouseholdOut:
+    """The save, and for a household with movers the linking, in one transaction.
 
-    Only saves with a moved-in or moved-out member pay for the search (movers.link_movers).
-    Linking may merge persons, so callers re-read the household when it returns True.
+    A saved mover is linked at once to their record in another commune of the province; only
+    saves with a moved-in or moved-out member pay for the search (movers.link_movers), and
+    linking may merge persons, so the household is then read again.
     """
+    where = link_to or (commune_id or 0, year or 0)
     if not any(p.movement in ("moved_in", "moved_out") for p in household.members):
-        return False
+        return await _save(user, scope, data, household, household_id=household_id,
+                           commune_id=commune_id, year=year, reason=reason, source=source,
+                           gate_year=where[1])
     from surveys import movers  # movers builds on this module
 
     async with db.transaction() as conn:
-        return (await movers.link_movers(conn, [commune_id], year, user=user)).pairs > 0
+        saved = await _save(user, scope, data, household, household_id=household_id,
+                            commune_id=commune_id, year=year, reason=reason, source=source,
+                            conn=conn, gate_year=where[1])
+        linked = await movers.link_movers(conn, [where[0]], where[1], user=user)
+        if linked.pairs > 0:
+            warnings = saved.warnings
+            saved = await _fetch(conn, saved.id)
+            saved.warnings = warnings
+    return saved
 
 
 async def delete_household(
@@ -409,8 +448,9 @@ async def delete_household(
             "thiếu phiên bản (?version=N): xóa phải kèm phiên bản hộ đã đọc",
             [{"row": -1, "field": "version", "message": "Phiên bản: bắt buộc khi xóa hộ"}],
         )
+    await check_writable(user, commune_id, year)
     async with db.transaction() as conn:
-        await check_unlocked(conn, commune_id, year)
+        await gate.check_open(conn, [commune_id], year)
         before = await _fetch(conn, household_id)
         if version != before.version:
             raise Conflict(
@@ -428,18 +468,19 @@ async def delete_household(
         )
         await audit.record(
             conn, user, "delete", "household", household_id, commune_id=commune_id, year=year,
-            before=msgspec.to_builtins(before),
+            before=msgspec.to_builtins(before), source="nhập tay",
         )
     _commune_of.pop(household_id, None)
 
 
 async def apply_member_fix(
-    user: CurrentUser,
+    user: CurrentUser | None,
     person_year_id: int,
     changes: dict[str, object],
     reason: str,
     *,
     scope: Scope | None = None,
+    source: str = "sửa theo đối chiếu",
 ) -> HouseholdOut:
     """Change some status fields of one member through the normal save (validation, audit)."""
     household_id = await db.pool().fetchval(
@@ -451,7 +492,7 @@ async def apply_member_fix(
     if scope is None:
         from pcgd.accounts.scope import scope_for
 
-        scope = await scope_for(user, year)
+        scope = await scope_for(user, year) if user is not None else Scope(year, None)
     current = await get_household(scope, household_id)
     members = []
     for m in current.members:
@@ -470,7 +511,8 @@ async def apply_member_fix(
         },
         HouseholdIn,
     )
-    return await update_household(user, scope, household_id, data, reason=reason)
+    return await update_household(user, scope, household_id, data, reason=reason,
+                                  source=source)
 
 
 async def households_of(commune_ids: Sequence[int], year: int) -> list[int]:

@@ -77,13 +77,19 @@ class PersonYear(Table, tablename="person_year"):
 
 
 class SurveyPeriod(Table, tablename="survey_period"):
-    """Workflow state of one commune's survey for one year; 'locked' refuses every change."""
+    """Approval-workflow state of one unit-year: the one definition every write gate reads.
+
+    `commune` is the unit (a commune; a district for its own step in 3-tier years). No row
+    means `draft`. Only pcgd.workflow changes it; surveys.gate refuses writes while the state
+    is submitted, approved or locked.
+    """
 
     id = Serial(primary_key=True)
     commune = ForeignKey(AdminUnit, on_delete=OnDelete.restrict)
     year = Integer()
-    status = Varchar(length=12, default="open")  # open | submitted | approved | locked
+    status = Varchar(length=12, default="draft")  # draft|submitted|returned|approved|locked
     updated_at = Timestamptz()
+    updated_by = Integer(null=True, default=None)
 
 
 class MoverLinkProposal(Table, tablename="mover_link_proposal"):

@@ -23,10 +23,17 @@ async def record(
     before: Any = None,
     after: Any = None,
     reason: str = "",
+    source: str | None = None,
 ) -> None:
+    """The one way an audit entry is written, inside the transaction of the change.
+
+    `source` says where the change came from (a route, "nhập tệp <name>", a fix); left out,
+    the column's default takes the transaction's `pcgd.source` setting (see `set_source`).
+    """
     await conn.execute(
         "INSERT INTO audit_entry (at, user_id, username, action, entity, entity_id, commune_id,"
-        " year, before, after, reason) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
+        " year, before, after, reason, source) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,"
+        " coalesce($12, current_setting('pcgd.source', true), ''))",
         datetime.now(UTC),
         user.id if user else None,
         user.username if user else "system",
@@ -38,4 +45,11 @@ async def record(
         None if before is None else json.dumps(before, ensure_ascii=False, default=str),
         None if after is None else json.dumps(after, ensure_ascii=False, default=str),
         reason,
+        source,
     )
+
+
+async def set_source(conn: asyncpg.Connection, source: str) -> None:
+    """Name the source of every audit entry the current transaction writes (also the ones the
+    server-side save writes itself)."""
+    await conn.execute("SELECT set_config('pcgd.source', $1, true)", source[:200])

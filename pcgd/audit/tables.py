@@ -17,3 +17,4 @@ class AuditEntry(Table, tablename="audit_entry"):
     before = JSONB(null=True, default=None)
     after = JSONB(null=True, default=None)
     reason = Text(default="")
+    source = Text(default="")  # route, "nhập tệp <name>", fix…; see pcgd.audit.service

@@ -263,6 +263,17 @@ async def _map_panel(user: CurrentUser, unit: units.Unit, year: int) -> dict[str
     return await geo_pages.board_panel(user, unit, year)
 
 
+async def _workflow_panel(
+    user: CurrentUser, unit: units.Unit, year: int
+) -> dict[str, Any] | None:
+    """The approval state and actions (pcgd.workflow, a higher layer: looked up, not imported)."""
+    try:
+        workflow_pages = importlib.import_module("pcgd.workflow.pages")
+    except ModuleNotFoundError:
+        return None
+    return await workflow_pages.board_panel(user, unit, year)
+
+
 def _profile(name: str) -> dict[str, str]:
     return {"name": name, "label": PROFILE_VI.get(name, name)}
 
@@ -301,6 +312,7 @@ class BoardPages(Controller):
                 "child_standards": [(s["standard"], s["short"]) for s in standards],
                 "unverified_any": any(s["unverified_any"] for s in standards),
                 "map_panel": await _map_panel(user, unit, year),
+                "workflow_panel": await _workflow_panel(user, unit, year),
             },
         )
 

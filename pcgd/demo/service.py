@@ -193,8 +193,8 @@ async def load_plan(plan: DemoPlan, *, progress: Progress | None = None) -> Load
         )
         await conn.executemany(
             "INSERT INTO survey_period (commune, year, status, updated_at)"
-            " VALUES ($1, $2, 'open', $3) ON CONFLICT (commune, year)"
-            " DO UPDATE SET status = 'open', updated_at = EXCLUDED.updated_at",
+            " VALUES ($1, $2, 'draft', $3) ON CONFLICT (commune, year)"
+            " DO UPDATE SET status = 'draft', updated_at = EXCLUDED.updated_at",
             [(s.id, year, now) for s in plan.specs],
         )
         household_base = await _reserve_ids(conn, "household", sum(household_counts))

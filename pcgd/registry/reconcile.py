@@ -16,8 +16,7 @@ from typing import Any
 from pcgd import db
 from pcgd.accounts.scope import scope_for
 from pcgd.accounts.service import CurrentUser
-from pcgd.audit import service as audit
-from pcgd.errors import Conflict, Locked, NotFound, UserError
+from pcgd.errors import Conflict, NotFound, UserError
 
 CATEGORIES: dict[str, str] = {
     "not_in_registry": "Đang đi học theo phiếu nhưng không có trong danh sách trường nào",
@@ -261,8 +260,8 @@ async def apply_fix(
 ) -> dict[str, Any]:
     """Take the registry's value for one disagreement, recomputed now (never trusting a client).
 
-    Goes through `surveys.service.apply_member_fix` (validation, locking, audit, roll-up) when it
-    exists, else through the local audited update below.
+    Goes through `surveys.service.apply_member_fix`: validation, the write gate, the audit
+    entry and the roll-up, like every other write to a roll.
     """
     if category not in FIX_FIELDS:
         raise UserError(f"loại khác biệt “{category}” không sửa tự động được")
@@ -281,74 +280,7 @@ async def apply_fix(
         raise Conflict("khác biệt này không còn (có thể đã được sửa)", extra=None)
     changes = fix_changes(found[0])
     why = reason or f"Lấy theo danh sách trường (đối chiếu: {CATEGORIES[category]})"
-    member_fix = _member_fix()
-    if member_fix is not None and user is not None:
-        await member_fix(user, person_year_id, changes, why)
-    else:
-        await _update_member(user, person_year_id, changes, why)
+    from surveys import service as surveys_service  # the one write path (gate, audit)
+
+    await surveys_service.apply_member_fix(user, person_year_id, changes, why)
     return {"person_year_id": person_year_id, "changes": changes}
-
-
-def _member_fix() -> Any:
-    try:
-        from surveys import service as surveys_service
-    except ImportError:
-        return None
-    return getattr(surveys_service, "apply_member_fix", None)
-
-
-_FIXABLE = frozenset(
-    ("school_code", "enrolled_level", "enrolled_grade", "mn_completed_year", "th_completed_year",
-     "thcs_graduated_year", "thpt_graduated_year")
-)
-
-
-async def _update_member(
-    user: CurrentUser | None, person_year_id: int, changes: dict[str, Any], reason: str
-) -> None:
-    """The fallback save: one UPDATE, the household's version bump and the audit entry."""
-    if not changes or not set(changes) <= _FIXABLE:
-        raise UserError(f"không sửa được các trường {sorted(changes)}")
-    async with db.transaction() as conn:
-        current = await conn.fetchrow(
-            f"SELECT py.household, py.commune, py.year, {', '.join(changes)} FROM person_year py"
-            " WHERE py.id = $1 FOR UPDATE",
-            person_year_id,
-        )
-        status = await conn.fetchval(
-            "SELECT status FROM survey_period WHERE commune = $1 AND year = $2",
-            current["commune"], current["year"],
-        )
-        if status == "locked":
-            raise Locked(f"phiếu điều tra năm {current['year']} của xã đã khóa")
-        rollup = _rollup()
-        refresh = getattr(rollup, "refresh_households", None)
-        subtract = getattr(rollup, "subtract_households", None)
-        add = getattr(rollup, "add_households", None)
-        if refresh is None and subtract is not None and add is not None:
-            await subtract(conn, [current["household"]])
-        sets = ", ".join(f"{f} = ${i}" for i, f in enumerate(changes, start=2))
-        await conn.execute(
-            f"UPDATE person_year SET {sets} WHERE id = $1", person_year_id, *changes.values()
-        )
-        await conn.execute(
-            "UPDATE household SET version = version + 1, updated_at = now() WHERE id = $1",
-            current["household"],
-        )
-        if refresh is not None:
-            await refresh(conn, [current["household"]])
-        elif subtract is not None and add is not None:
-            await add(conn, [current["household"]])
-        await audit.record(
-            conn, user, "update", "person_year", person_year_id,
-            commune_id=current["commune"], year=current["year"],
-            before={f: current[f] for f in changes}, after=changes, reason=reason,
-        )
-
-
-def _rollup() -> Any:
-    try:
-        from surveys.rollup import service
-    except ImportError:
-        return None
-    return service

@@ -66,6 +66,7 @@ async def home_context(user: CurrentUser, year: int) -> dict[str, Any]:
     elif len(opened) == 1:
         children = await _children_with_data(opened[0], year)
     return {
+        "deadline": await _deadline(opened[0], year) if len(opened) == 1 else None,
         "user": user,
         "role_label": ROLE_LABELS.get(user.role, ""),
         "unit": unit,
@@ -76,6 +77,19 @@ async def home_context(user: CurrentUser, year: int) -> dict[str, Any]:
         "year": year,
         "has_data": year in await data_years(user),
     }
+
+
+async def _deadline(unit: units.Unit, year: int) -> dict[str, Any] | None:
+    """The unit's deadline in its province's survey period, with the days left."""
+    from datetime import date
+
+    from pcgd.workflow import service as workflow
+
+    try:
+        when = await workflow.deadline_of(unit, year)
+    except (StopIteration, KeyError):
+        return None
+    return {"date": when, "days_left": (when - date.today()).days}
 
 
 async def commune_progress(commune: units.Unit, year: int) -> dict[str, Any]:
@@ -95,9 +109,10 @@ async def commune_progress(commune: units.Unit, year: int) -> dict[str, Any]:
         " ORDER BY at DESC LIMIT 1",
         commune.id, year,
     )
-    status = await db.pool().fetchval(
-        "SELECT status FROM survey_period WHERE commune = $1 AND year = $2", commune.id, year
-    )
+    from surveys import gate
+    from surveys.entry_queries import closed_message
+
+    status = (await gate.states(db.pool(), [commune.id], year))[commune.id]
     result = await evaluate_unit(commune, year)
     book = load_rules()
     standards = [
@@ -113,7 +128,9 @@ async def commune_progress(commune: units.Unit, year: int) -> dict[str, Any]:
         "unconfirmed": counts["unconfirmed"],
         "last_at": last["at"] if last else None,
         "last_by": last["username"] if last else "",
-        "locked": status == "locked",
+        "locked": closed_message(status, year),
+        "state": status,
+        "state_vi": gate.STATE_VI[status],
         "standards": standards,
         "has_data": bool(result["has_data"]),
     }

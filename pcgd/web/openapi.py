@@ -32,10 +32,11 @@ DESCRIPTIONS = {
     401: "Chưa đăng nhập hoặc phiên đã hết hạn",
     403: "Ngoài phạm vi của tài khoản, không có quyền, hoặc không có bản ghi này",
     404: "Không có đơn vị, bản ghi hoặc đường dẫn này",
-    409: "Xung đột: đã có người lưu trước (phiên bản cũ) hoặc đã được xử lý",
+    409: "Xung đột: đã có người lưu trước (phiên bản cũ), đã được xử lý, hoặc thao tác duyệt"
+         " không được phép ở trạng thái hiện tại của sổ",
     415: "Yêu cầu API phải gửi application/json",
     422: "Dữ liệu không hợp lệ: danh sách lỗi theo trường",
-    423: "Phiếu điều tra của xã đã khóa",
+    423: "Sổ hộ của xã đã nộp, đã duyệt hoặc đã khóa: không sửa được (surveys/gate.py)",
     429: "Đăng nhập sai nhiều lần: thử lại sau (Retry-After)",
 }
 PUBLIC = {"/health", "/api/auth/login", "/api/rules"}

@@ -70,7 +70,7 @@ async def test_three_tier_result_and_counts(old_demo: dict) -> None:
     assert len(flags) == n and 1 <= sum(flags.values()) <= 4
     periods = await db.pool().fetchval(
         "SELECT count(*) FROM survey_period WHERE commune = ANY($1::int[]) AND year = $2"
-        " AND status = 'open'", ids, OLD_YEAR,
+        " AND status = 'draft'", ids, OLD_YEAR,
     )
     assert periods == n
 

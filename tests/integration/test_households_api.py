@@ -183,7 +183,7 @@ async def test_locked_survey_is_423(staff) -> None:
         assert "đã khóa" in page.text
     finally:
         await db.pool().execute(
-            "UPDATE survey_period SET status = 'open' WHERE commune = $1 AND year = $2",
+            "UPDATE survey_period SET status = 'draft' WHERE commune = $1 AND year = $2",
             unit.id, YEAR,
         )
 

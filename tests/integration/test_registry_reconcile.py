@@ -225,12 +225,14 @@ async def test_pages_and_api_of_the_registry(case: dict[str, int], client) -> No
     assert "/api/registry/communes/{code}/reconcile" in schema.json()["paths"]
 
 
-async def test_fallback_save_and_the_lock(case: dict[str, int], monkeypatch) -> None:
-    """Without surveys.service.apply_member_fix: one audited UPDATE and a version bump."""
+async def test_fix_without_user_goes_through_the_gate(case: dict[str, int]) -> None:
+    """A fix from the CLI (no user) takes the one write path: refused while the roll is
+    locked, else one audited save (source: the reconciliation) and a version bump."""
     from pcgd.errors import Locked
     from pcgd.registry import reconcile as module
+    from pcgd.workflow.trail import changes
 
-    monkeypatch.setattr(module, "_member_fix", lambda: None)
+    assert not hasattr(module, "_update_member")  # no second write path
     commune = await commune_id(R)
     rows = await reconcile([commune], YEAR)
     giang = next(r for r in rows if r["person"]["full_name"] == "Hoàng Thị Giang")
@@ -246,6 +248,7 @@ async def test_fallback_save_and_the_lock(case: dict[str, int], monkeypatch) -> 
     finally:
         await db.pool().execute(
             "DELETE FROM survey_period WHERE commune = $1 AND year = $2", commune, YEAR)
+    before = await db.pool().fetchval("SELECT max(id) FROM audit_entry")
     result = await module.apply_fix(None, giang["person"]["person_year_id"],
                                     "completion_mismatch", giang["registry"]["learner_id"])
     assert result["changes"] == {"th_completed_year": None}
@@ -253,10 +256,12 @@ async def test_fallback_save_and_the_lock(case: dict[str, int], monkeypatch) -> 
                                     case["Hoàng Thị Giang"]) is None
     assert await db.pool().fetchval("SELECT version FROM household WHERE id = $1",
                                     case["household"]) == version + 1
-    entry = await db.pool().fetchrow(
-        "SELECT username, before, after FROM audit_entry WHERE entity = 'person_year'"
-        " AND entity_id = $1 ORDER BY id DESC LIMIT 1", str(case["Hoàng Thị Giang"]))
-    assert entry["username"] == "system" and '"th_completed_year": 2025' in entry["before"]
+    [entry] = await db.pool().fetch(
+        "SELECT username, source, before, after FROM audit_entry WHERE id > $1", before)
+    assert entry["username"] == "system" and entry["source"] == "sửa theo đối chiếu"
+    diff = changes(entry["before"], entry["after"])
+    assert [d for d in diff if d["field"].startswith("Hoàng Thị Giang")] == [
+        {"field": "Hoàng Thị Giang: Năm hoàn thành tiểu học", "before": "2025", "after": ""}]
 
 
 @pytest.mark.slow

@@ -83,6 +83,8 @@ class Side:
     learner_id: int = 0
     token: str = ""
     proposal_id: int = 0
+    issue_id: int = 0
+    person_id: int = 0
     hamlet_id: int = 0
     markers: list[str] = field(default_factory=list)
 
@@ -131,6 +133,14 @@ async def _side(code: str, admin: Any) -> Side:
         "SELECT hamlet FROM household WHERE id = $1", side.household_id)
     side.head_row = next(r["id"] for r in rows if r["relation"] == "chu_ho")
     side.child_row = next(r["id"] for r in rows if r["relation"] != "chu_ho")
+    side.person_id = await db.pool().fetchval(
+        "SELECT person FROM person_year WHERE id = $1", side.child_row)
+    # A reviewer's issue pinned to the household (the workflow's issue routes).
+    side.issue_id = await db.pool().fetchval(
+        "INSERT INTO workflow_issue (unit, year, household_id, text, created_at, created_by)"
+        " VALUES ($1, $2, $3, 'Kiểm tra hộ', now(), 'reviewer') RETURNING id",
+        commune.id, YEAR, side.household_id,
+    )
     side.learner_id = await db.pool().fetchval(
         "SELECT l.id FROM learner l JOIN school s ON s.id = l.school WHERE s.code = $1",
         side.school,
@@ -204,7 +214,13 @@ async def snapshot(world: World, codes: list[str]) -> str:
           (SELECT string_agg(sp::text, ',' ORDER BY sp.id) FROM survey_period sp
             WHERE sp.commune = ANY($1::int[])),
           (SELECT string_agg(m.id || m.status, ',' ORDER BY m.id) FROM mover_link_proposal m
-            WHERE m.awaiting_commune = ANY($1::int[]))))
+            WHERE m.awaiting_commune = ANY($1::int[])),
+          (SELECT string_agg(w::text, ',' ORDER BY w.id) FROM workflow_issue w
+            WHERE w.unit = ANY($1::int[])),
+          (SELECT string_agg(d::text, ',' ORDER BY d.id) FROM recognition_decision d
+            WHERE d.unit = ANY($1::int[])),
+          (SELECT string_agg(r::text, ',' ORDER BY r.id) FROM unlock_request r
+            WHERE r.unit = ANY($1::int[]))))
         """,
         ids,
     )

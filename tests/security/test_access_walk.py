@@ -102,6 +102,8 @@ def urls(path: str, side: Side) -> list[str]:
         "name": ["roll.csv"],
         "kind": ["learners"],
         "proposal_id": [str(side.proposal_id)],
+        "issue_id": [str(side.issue_id)],
+        "person_id": [str(side.person_id)],
         "learner_id": [str(side.learner_id)],
         "part": ["bao-cao", "danh-muc"],
         "code": _codes(path, side),

@@ -1,0 +1,1 @@
+"""Approval workflow: states, returns with pinned issues, recognition decisions (issue 13)."""
