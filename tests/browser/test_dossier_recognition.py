@@ -7,6 +7,8 @@ the district's decision. Everything is handed back (returned) afterwards: the de
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
 from typing import Any
 
 import openpyxl
@@ -32,6 +34,12 @@ async def _csrf(page: Any) -> str:
 async def _post(page: Any, url: str, data: dict[str, Any]) -> None:
     answer = await page.request.post(url, data=data, headers={"x-csrftoken": await _csrf(page)})
     assert answer.status == 200, (url, await answer.text())
+
+
+async def _sheet(info: Any) -> Any:
+    """The downloaded workbook's first sheet (the download's temporary path has no suffix)."""
+    path = await (await info.value).path()
+    return openpyxl.load_workbook(io.BytesIO(Path(path).read_bytes())).active  # noqa: ASYNC240
 
 
 async def test_district_from_submission_to_recognition(live_server: str, chromium: Any,
@@ -75,7 +83,7 @@ async def test_district_from_submission_to_recognition(live_server: str, chromiu
         assert await rev.locator("table.missing tr:has-text('Quyết định công nhận')").count() == 0
         async with rev.expect_download() as info:
             await rev.click("a[download='06-Quyết-định-công-nhận-đơn-vị-cấp-dưới.xlsx']")
-        sheet = openpyxl.load_workbook(await (await info.value).path()).active
+        sheet = await _sheet(info)
         numbers = {row[1]: row[4] for row in sheet.iter_rows(min_row=4, values_only=True)}
         assert numbers == {c.code: f"{n + 1}/QĐ-UBND" for n, c in enumerate(communes)}
         # The district submits; the province recognises it.
@@ -94,7 +102,7 @@ async def test_district_from_submission_to_recognition(live_server: str, chromiu
         assert "số 77/QĐ-UBND" in await row.inner_text()
         async with prov.expect_download() as info:
             await prov.click("a[download='06-Quyết-định-công-nhận-đơn-vị-cấp-dưới.xlsx']")
-        book = openpyxl.load_workbook(await (await info.value).path()).active
+        book = await _sheet(info)
         rows = {r[1]: r[4] for r in book.iter_rows(min_row=4, values_only=True)}
         assert rows[district.code] == "77/QĐ-UBND"
     finally:
