@@ -115,6 +115,11 @@ async def plan(unit: units.Unit, year: int) -> Plan:
     lower = await lower_units(unit, year)
     communes = [unit] if unit.kind == "commune" else await units.communes_under(unit, year)
     ids = [u.id for u in lower]
+    states = await wf.states(ids, year)
+    # A decision counts only while its unit stands approved: one handed back (returned) after
+    # approval keeps its old decision row in the workflow, but it is not a current decision.
+    found = await wf.recognition_decisions(ids, year)
+    current = {uid: d for uid, d in found.items() if states.get(uid) in wf.APPROVED}
     rows = await db.pool().fetch(
         "SELECT commune, count(DISTINCT hamlet) AS n FROM household"
         " WHERE year = $1 AND commune = ANY($2::int[]) GROUP BY commune",
@@ -122,8 +127,7 @@ async def plan(unit: units.Unit, year: int) -> Plan:
     )
     return Plan(
         unit=unit, year=year, chain=await units.ancestors(unit), evaluation=evaluation,
-        lower=lower, communes=communes, states=await wf.states(ids, year),
-        decisions=await wf.recognition_decisions(ids, year),
+        lower=lower, communes=communes, states=states, decisions=current,
         hamlets={r["commune"]: r["n"] for r in rows},
         commune_results=(await compliance.evaluate_communes(communes, year)
                          if unit.kind != "commune" else [evaluation]),
