@@ -21,7 +21,8 @@ def register(app: typer.Typer) -> None:
     __import__("pcgd.registry.cli", fromlist=["register"]).register(app)
     app.command("demo")(__import__("pcgd.demo.cli", fromlist=["demo"]).demo)
     __import__("surveys.cli", fromlist=["register"]).register(app)
-    for module_name in ("pcgd.workflow.cli", "reports.cli", "geo.cli", "pcgd.ops.cli"):
+    for module_name in ("pcgd.workflow.cli", "reports.cli", "geo.cli", "pcgd.ops.cli",
+                        "pcgd.dossier.cli"):
         module = _optional(module_name)
         if module is not None:
             module.register(app)

@@ -44,6 +44,7 @@ DOMAIN_MODULES = (
     "reports.controllers",
     "geo.controllers",
     "pcgd.ops.controllers",
+    "pcgd.dossier.controllers",
 )
 
 

@@ -43,6 +43,7 @@ SKIPPED = {  # routes without unit identifiers: the user's own session and publi
     "/login", "/logout", "/api/auth/login", "/api/auth/logout", "/api/auth/me",
     "/api/auth/password", "/account/password",
 }
+SKIPPED |= {"/dossier"}  # the menu's redirect to the account's own unit's dossier
 PUBLIC = {  # answer 2xx to anyone logged in: no personal data (checked for markers all the same)
     ("GET", "/"), ("GET", "/units"), ("GET", "/api/units"), ("GET", "/api/rules"),
     ("GET", "/registry/import"), ("GET", "/geo/import"),
@@ -104,6 +105,7 @@ def urls(path: str, side: Side) -> list[str]:
         "issue_id": [str(side.issue_id)],
         "person_id": [str(side.person_id)],
         "learner_id": [str(side.learner_id)],
+        "part": ["bao-cao", "danh-muc"],
         "code": _codes(path, side),
         "slug": ["MN-01-TE", "kiem-tra"],
         "list_code": ["DS-MN"],
