@@ -118,6 +118,11 @@ def _table(doc: Any, head: list[str], rows: list[list[str]], widths: list[float]
     return table
 
 
+def _result_vi(level: int | None) -> str:
+    """Level 0 is "not yet up to standard", never "up to standard at level 0"."""
+    return f"đạt chuẩn mức độ {level}" if level else "chưa đạt chuẩn"
+
+
 def _even(head: list[str]) -> list[float]:
     """Names and labels get room; the other columns share what is left of the 16 cm line."""
     wide = [i for i, h in enumerate(head) if h in ("Tên", "Tiêu chí", "Đơn vị", "Điều kiện")]
@@ -186,7 +191,7 @@ def report_docx(p: Plan, maps: dict[str, bytes]) -> bytes:
            summary, [7, 3, 3.5, 2.5])
     for n, s in enumerate(standards, 1):
         doc.add_heading(f"{n}. {s['name']}", level=2)
-        doc.add_paragraph(f"Kết quả: đạt chuẩn mức độ {s['recognized_level']} "
+        doc.add_paragraph(f"Kết quả: {_result_vi(s['recognized_level'])} "
                           f"(các tỷ lệ đạt mức độ {s['level']}). {s['source']}.")
         rows = []
         for lv in s["levels"]:
@@ -202,7 +207,7 @@ def report_docx(p: Plan, maps: dict[str, bytes]) -> bytes:
                 ])
         if rows:
             _table(doc, ["Mức", "Tiêu chí", "Tử số", "Mẫu số", "Tỷ lệ", "Ngưỡng", "Kết quả",
-                         "Ghi chú"], rows, [1.0, 5.2, 1.5, 1.5, 1.8, 1.5, 1.6, 1.9])
+                         "Ghi chú"], rows, [1.2, 4.3, 1.5, 1.5, 1.6, 1.6, 1.6, 2.7])
         for lv in s["levels"]:
             if lv["reason"]:
                 doc.add_paragraph(f"Mức độ {lv['level']}: {lv['reason']}.")
@@ -348,7 +353,7 @@ def minutes_docx(p: Plan) -> bytes:
                              fmt_int(r["denominator"]), pct(r["rate"]),
                              fmt_num(r["threshold"]) + "%", "Đạt" if r["passed"] else "Chưa đạt"])
     _table(doc, ["Tiêu chuẩn", "Mức", "Tiêu chí", "Tử số", "Mẫu số", "Tỷ lệ", "Ngưỡng",
-                 "Kết quả"], rows, [2.0, 1.0, 5.2, 1.5, 1.5, 1.8, 1.5, 1.5])
+                 "Kết quả"], rows, [2.0, 1.2, 5.0, 1.5, 1.5, 1.8, 1.5, 1.5])
     if not own:
         keys = [s["standard"] for s in standards]
         doc.add_paragraph(f"Kết quả kiểm tra từng {KIND_VI[p.lower[0].kind] if p.lower else ''}:")
@@ -357,7 +362,7 @@ def minutes_docx(p: Plan) -> bytes:
                 for c in children])
     doc.add_heading("IV. Kết luận", level=1)
     for s in standards:
-        doc.add_paragraph(f"{s['name']}: đạt chuẩn mức độ {s['recognized_level']}.",
+        doc.add_paragraph(f"{s['name']}: {_result_vi(s['recognized_level'])}.",
                           style="List Bullet")
     doc.add_paragraph(EDIT.format("kiến nghị của đoàn kiểm tra"))
     doc.add_paragraph("Biên bản được lập thành 02 bản, đọc cho các thành viên cùng nghe và thống "
