@@ -108,12 +108,12 @@ def _table(doc: Any, head: list[str], rows: list[list[str]], widths: list[float]
         cell.text = ""
         run = cell.paragraphs[0].add_run(text)
         run.bold = True
-        run.font.size = Pt(10)
+        run.font.size = Pt(9)
     for values in rows:
         cells = table.add_row().cells
         for cell, text in zip(cells, values, strict=True):
             cell.text = ""
-            cell.paragraphs[0].add_run(text).font.size = Pt(10)
+            cell.paragraphs[0].add_run(text).font.size = Pt(9)
     _widths(table, widths or _even(head))
     return table
 
@@ -207,7 +207,7 @@ def report_docx(p: Plan, maps: dict[str, bytes]) -> bytes:
                 ])
         if rows:
             _table(doc, ["Mức", "Tiêu chí", "Tử số", "Mẫu số", "Tỷ lệ", "Ngưỡng", "Kết quả",
-                         "Ghi chú"], rows, [1.2, 4.3, 1.5, 1.5, 1.6, 1.6, 1.6, 2.7])
+                         "Ghi chú"], rows, [1.4, 3.6, 1.4, 1.4, 1.9, 1.8, 1.6, 2.9])
         for lv in s["levels"]:
             if lv["reason"]:
                 doc.add_paragraph(f"Mức độ {lv['level']}: {lv['reason']}.")
@@ -353,7 +353,7 @@ def minutes_docx(p: Plan) -> bytes:
                              fmt_int(r["denominator"]), pct(r["rate"]),
                              fmt_num(r["threshold"]) + "%", "Đạt" if r["passed"] else "Chưa đạt"])
     _table(doc, ["Tiêu chuẩn", "Mức", "Tiêu chí", "Tử số", "Mẫu số", "Tỷ lệ", "Ngưỡng",
-                 "Kết quả"], rows, [2.0, 1.2, 5.0, 1.5, 1.5, 1.8, 1.5, 1.5])
+                 "Kết quả"], rows, [2.0, 1.4, 4.3, 1.4, 1.4, 1.9, 1.8, 1.8])
     if not own:
         keys = [s["standard"] for s in standards]
         doc.add_paragraph(f"Kết quả kiểm tra từng {KIND_VI[p.lower[0].kind] if p.lower else ''}:")
