@@ -19,7 +19,7 @@ from litestar.response import Redirect, Template
 from pcgd import db
 from pcgd.accounts.scope import require_unit
 from pcgd.accounts.service import CurrentUser
-from pcgd.accounts.years import default_year
+from pcgd.accounts.years import default_year, own_unit_path
 from pcgd.errors import NotFound
 from pcgd.units import service as units
 from pcgd.web.security import login_required
@@ -63,11 +63,7 @@ class FormPages(Controller):
     @get("/forms")
     async def mine(self, user: CurrentUser, year: int | None = None) -> Redirect:
         """The nav link: the user's own unit's forms (an admin picks a unit first)."""
-        if user.unit_id is None:
-            return Redirect(path=f"/units?year={await default_year(user, year)}")
-        unit = await units.get(user.unit_id)
-        year = await default_year(user, year, unit.code, unit.kind)
-        return Redirect(path=f"/units/{unit.code}/forms?year={year}")
+        return Redirect(path=await own_unit_path(user, year, "forms"))
 
     @get("/units/{code:str}/forms")
     async def index(self, user: CurrentUser, code: str, year: int | None = None) -> Template:

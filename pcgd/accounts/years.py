@@ -100,3 +100,13 @@ async def default_year(
             continue
         return candidate
     return await latest_year(user)
+
+
+async def own_unit_path(user: CurrentUser, year: int | None, page: str) -> str:
+    """Where a menu link to "my unit's <page>" goes: the user's unit in its default year; an
+    account without a unit (admin) picks a unit first."""
+    if user.unit_id is None:
+        return f"/units?year={await default_year(user, year)}"
+    unit = await units.get(user.unit_id)
+    year = await default_year(user, year, unit.code, unit.kind)
+    return f"/units/{unit.code}/{page}?year={year}"

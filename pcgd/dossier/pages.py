@@ -20,7 +20,7 @@ from litestar.response import File, Redirect, Response, Template
 
 from pcgd.accounts.scope import require_unit
 from pcgd.accounts.service import CurrentUser
-from pcgd.accounts.years import default_year
+from pcgd.accounts.years import default_year, own_unit_path
 from pcgd.dossier import documents, service
 from pcgd.errors import NotFound
 from pcgd.units import service as units
@@ -76,11 +76,7 @@ class DossierPages(Controller):
     @get("/dossier")
     async def mine(self, user: CurrentUser, year: int | None = None) -> Redirect:
         """The nav link: the user's own unit's dossier (an admin picks a unit first)."""
-        if user.unit_id is None:
-            return Redirect(path=f"/units?year={await default_year(user, year)}")
-        unit = await units.get(user.unit_id)
-        year = await default_year(user, year, unit.code, unit.kind)
-        return Redirect(path=f"/units/{unit.code}/dossier?year={year}")
+        return Redirect(path=await own_unit_path(user, year, "dossier"))
 
     @get("/units/{code:str}/dossier")
     async def index(self, user: CurrentUser, code: str, year: int | None = None) -> Template:

@@ -104,20 +104,15 @@ def may(user: CurrentUser, action: str, unit: units.Unit, year: int) -> bool:
 
 
 async def resolve(user: CurrentUser, code: str, year: int) -> units.Unit:
-    """The unit, after the scope check (a missing and a foreign unit answer the same 403)."""
-    try:
-        unit = await units.resolve(code, year)
-    except NotFound:
-        if user.is_admin:
-            raise
-        raise Forbidden(OUTSIDE) from None
-    await require_unit(user, unit, year)
+    """A unit that has a workflow of its own, after the scope check."""
+    unit = await resolve_any(user, code, year)
     check_kind(unit, year)
     return unit
 
 
 async def resolve_any(user: CurrentUser, code: str, year: int) -> units.Unit:
-    """Any unit the caller may see (periods and audit trails also exist for provinces)."""
+    """Any unit the caller may see (a missing and a foreign unit answer the same 403; periods
+    and audit trails also exist for provinces)."""
     try:
         unit = await units.resolve(code, year)
     except NotFound:
