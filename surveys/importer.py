@@ -36,6 +36,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,6 @@ from pcgd.accounts.scope import Scope, scope_for
 from pcgd.accounts.service import CurrentUser
 from pcgd.audit import service as audit
 from pcgd.common.perf import gc_paused
-from pcgd.common.text import name_cmp
 from pcgd.common.uploads import MAX_ISSUES, more_issues_text
 from pcgd.common.vn import fmt_date
 from pcgd.errors import UserError
@@ -61,6 +61,7 @@ from surveys.roll import (
     RollFileError,
     RollHousehold,
     RollPerson,
+    identity,
     parse_file,
     write_annotated,
 )
@@ -322,31 +323,18 @@ class _Plan:
 
 
 def _match(stored: list[StoredMember], members: list[RollPerson]) -> list[StoredMember | None]:
-    """For each file member, the stored member it is (personal ID first, then name and birth)."""
+    """For each file member, the stored member it is (`identity`: the ID first, then names)."""
     out: list[StoredMember | None] = [None] * len(members)
     used: set[int] = set()
-    by_id = {m.person.personal_id: m for m in stored if m.person.personal_id}
-    for i, p in enumerate(members):
-        hit = by_id.get(p.personal_id) if p.personal_id else None
-        if hit is not None and hit.person_year_id not in used:
-            out[i] = hit
-            used.add(hit.person_year_id)
-    for i, p in enumerate(members):
-        if out[i] is not None:
-            continue
-        name = name_cmp(p.full_name)
-        for m in stored:
-            q = m.person
-            if (
-                m.person_year_id not in used
-                and q.birth_year == p.birth_year
-                and name_cmp(q.full_name) == name
-                and (q.birth_date is None or p.birth_date is None or q.birth_date == p.birth_date)
-                and not (q.personal_id and p.personal_id and q.personal_id != p.personal_id)
-            ):
-                out[i] = m
-                used.add(m.person_year_id)
-                break
+    for rule in (identity.by_id, partial(identity.by_name, across_households=False)):
+        for i, p in enumerate(members):
+            if out[i] is not None:
+                continue
+            for m in stored:
+                if m.person_year_id not in used and rule(p, m.person):
+                    out[i] = m
+                    used.add(m.person_year_id)
+                    break
     return out
 
 

@@ -16,8 +16,8 @@ two records of one human being the same `person` so that the index can apply:
   row's commune (which becomes "moved in" if it had no movement), both linked, one person; same
   commune → the duplicate row is deleted (a household head cannot be deleted this way).
 
-Same person = same personal ID, or (when neither ID contradicts) same name key, birth year (and
-birth date when both have one) and the same father's or mother's name (case-insensitive).
+Same person is the one rule of `surveys.roll.identity` (across households: the same personal ID,
+or agreeing names, births and a parent's name, with no contradicting IDs).
 When persons are merged, the kept row's person stays and empty personal ID / parent names are
 filled from the other; counts are rebuilt for every commune and year whose rows changed.
 """
@@ -39,22 +39,10 @@ from pcgd.audit import service as audit
 from pcgd.errors import Forbidden, NotFound, UserError, ValidationFailed
 from pcgd.units import service as units
 from surveys import gate
+from surveys.roll.identity import by_name_sql, same_person_sql
 from surveys.rollup import service as rollup
 
 COUNTED = "{a}.movement NOT IN ('moved_out', 'deceased')"
-
-
-def same_person(a: str, b: str) -> str:
-    """SQL: persons `a` and `b` (aliases of `person`) look like one human being."""
-    return f"""(
-    ({a}.personal_id IS NOT NULL AND {a}.personal_id = {b}.personal_id)
-    OR ({a}.name_key <> '' AND {a}.name_key = {b}.name_key AND {a}.birth_year = {b}.birth_year
-        AND ({a}.birth_date IS NULL OR {b}.birth_date IS NULL OR {a}.birth_date = {b}.birth_date)
-        AND ({a}.personal_id IS NULL OR {b}.personal_id IS NULL
-             OR {a}.personal_id = {b}.personal_id)
-        AND (({a}.father_name <> '' AND lower({a}.father_name) = lower({b}.father_name))
-             OR ({a}.mother_name <> '' AND lower({a}.mother_name) = lower({b}.mother_name))))
-)"""
 
 
 @dataclass(slots=True)
@@ -248,7 +236,7 @@ FROM cand c JOIN mine m ON m.id = c.mine
 JOIN person_year t ON t.person = c.person AND t.year = $3
 JOIN person pm ON pm.id = m.person JOIN person pt ON pt.id = t.person
 WHERE t.commune = ANY($2::int[]) AND t.commune <> m.commune AND t.linked IS NULL
-  AND {same_person("pm", "pt")}
+  AND {same_person_sql("pm", "pt")}
   AND (
     (m.movement = 'moved_out' AND {COUNTED.format(a="t")}
      AND (t.movement = 'moved_in' OR m.moved_to_commune = t.commune)
@@ -466,7 +454,8 @@ async def _destination_match(
         " FROM person_year o JOIN person po ON po.id = o.person,"
         " person_year py JOIN person pi ON pi.id = py.person"
         f" WHERE o.id = $1 AND py.commune = $2 AND py.year = $3 AND py.linked IS NULL"
-        f" AND {COUNTED.format(a='py')} AND py.person <> o.person AND {same_person('po', 'pi')}",
+        f" AND {COUNTED.format(a='py')} AND py.person <> o.person"
+        f" AND {same_person_sql('po', 'pi')}",
         person_year_id, dest_id, year,
     )
     return rows[0] if len(rows) == 1 else None
@@ -474,15 +463,11 @@ async def _destination_match(
 
 # --- duplicates ----------------------------------------------------------------------------------
 
-_PARENT = (
-    "((a.father_name <> '' AND lower(a.father_name) = lower(b.father_name))"
-    " OR (a.mother_name <> '' AND lower(a.mother_name) = lower(b.mother_name)))"
-)
 # Two equi-joins (hashable) rather than one join on an OR: a province has a million rows.
 _DUPLICATES_SQL = f"""
 WITH r AS (
     SELECT py.id, py.person, py.commune, py.movement, py.linked, p.personal_id, p.name_key,
-           p.birth_year, p.birth_date, p.father_name, p.mother_name
+           p.full_name, p.birth_year, p.birth_date, p.father_name, p.mother_name
     FROM person_year py JOIN person p ON p.id = py.person
     WHERE py.year = $2 AND py.commune = ANY($1::int[]) AND py.movement <> 'deceased'
 ),
@@ -493,10 +478,7 @@ pairs AS (
     UNION ALL
     SELECT a.id, b.id, 'name'
     FROM r a JOIN r b ON b.name_key = a.name_key AND b.birth_year = a.birth_year
-    WHERE a.id < b.id AND a.person <> b.person AND a.name_key <> ''
-      AND (a.birth_date IS NULL OR b.birth_date IS NULL OR a.birth_date = b.birth_date)
-      AND (a.personal_id IS NULL OR b.personal_id IS NULL OR a.personal_id = b.personal_id)
-      AND {_PARENT}
+    WHERE a.id < b.id AND a.person <> b.person AND {by_name_sql("a", "b")}
 ),
 found AS (
     SELECT DISTINCT ON (p.a, p.b) p.a, p.b, p.match, a.commune,

@@ -22,10 +22,11 @@ from operator import attrgetter, gt, itemgetter
 from typing import Any
 
 from pcgd.common.perf import gc_paused
-from pcgd.common.text import key, name_cmp, squash
+from pcgd.common.text import key, name_key, squash
 from pcgd.common.uploads import MAX_ISSUES
 from pcgd.common.values import data_period, format_date_vn, parse_date, parse_int, parse_year
 from pcgd.common.vn import fmt_int
+from surveys.roll import identity
 from surveys.roll.fields import (
     AGE_CHECKED_LEVELS,
     COLUMN_NAMES,
@@ -583,7 +584,7 @@ class RollValidator:
                 f"hộ {code} có hai chủ hộ ({self.row_name(heads[0].source_row)}"
                 f" và {self.row_name(extra.source_row)})",
             )
-        seen: dict[tuple[str, object], int] = {}
+        seen: dict[tuple[str, int], list[RollPerson]] = {}
         hamlet_key, address_key = key(hamlet), key(address)
         for p in members:
             if p.hamlet and key(p.hamlet) != hamlet_key:
@@ -593,15 +594,18 @@ class RollValidator:
                     p.source_row, "address", f"“{p.address}” khác địa chỉ của hộ ({address})"
                 )
             if p.full_name and p.birth_year:
-                born: object = p.birth_date or p.birth_year
-                person_key = (name_cmp(p.full_name), born)
-                earlier = seen.setdefault(person_key, p.source_row)
-                if earlier != p.source_row:
+                alike = seen.setdefault((name_key(p.full_name), p.birth_year), [])
+                earlier = next(
+                    (q for q in alike if identity.by_name(p, q, across_households=False)), None
+                )
+                if earlier is not None:
                     self._add(
                         p.source_row,
                         "full_name",
-                        f"trùng người ở {self.row_name(earlier)} (cùng họ tên và ngày sinh)",
+                        f"trùng người ở {self.row_name(earlier.source_row)}"
+                        " (cùng họ tên và ngày sinh)",
                     )
+                alike.append(p)
         versions = [p for p in members if p.household_version is not None]
         for p in versions[1:]:
             if p.household_version != versions[0].household_version:
