@@ -201,10 +201,50 @@
     }
     thead.append(
       h('tr', { class: 'groups' }, h('th', { rowSpan: 2, class: 'idx' }, 'STT'),
-        groups.map(g => h('th', { colSpan: g.span }, g.name)),
+        groups.map(g => h('th', { colSpan: g.span, 'data-group': g.name }, g.name)),
         h('th', { rowSpan: 2, title: 'Đã xác nhận (bỏ chọn: chưa xác nhận)' }, 'Xác nhận'),
         h('th', { rowSpan: 2 }, h('span', { class: 'sr-only' }, 'Xóa'))),
-      h('tr', {}, COLS.map(c => h('th', { title: c.title, scope: 'col', 'data-col': c.name }, c.label))));
+      h('tr', {}, COLS.map(c => h('th', { title: c.title, scope: 'col', 'data-col': c.name,
+        'data-group': c.group }, c.label))));
+  })();
+
+  // Column groups the user folds away (33 columns do not fit a laptop screen): the first group
+  // (name, birth, sex, relation…) always shows; the choice is remembered on this computer, and a
+  // folded group opens by itself when one of its cells has a problem.
+  const GROUPS_KEY = 'pcgd-entry-hidden-groups';
+  const hiddenGroups = new Set((() => {
+    try { return JSON.parse(localStorage.getItem(GROUPS_KEY) || '[]'); } catch (_) { return []; }
+  })());
+  function applyGroups() {
+    for (const el of form.querySelectorAll('#members [data-group]')) {
+      el.hidden = hiddenGroups.has(el.dataset.group);
+    }
+    for (const box of document.querySelectorAll('#col-groups input[data-group-toggle]')) {
+      box.checked = !hiddenGroups.has(box.dataset.groupToggle);
+    }
+  }
+  function setGroup(name, shown) {
+    if (shown) hiddenGroups.delete(name); else hiddenGroups.add(name);
+    try { localStorage.setItem(GROUPS_KEY, JSON.stringify([...hiddenGroups])); } catch (_) { /* optional */ }
+    applyGroups();
+  }
+  (function buildGroupToggles() {
+    const box = document.getElementById('col-groups');
+    if (!box) return;
+    const names = [...new Set(COLS.map(c => c.group))].slice(1);
+    box.append(h('span', { class: 'muted' }, 'Hiện nhóm cột:'), ...names.map(name =>
+      h('label', {}, h('input', { type: 'checkbox', 'data-group-toggle': name }), ' ' + name)),
+      h('button', { type: 'button', class: 'link', id: 'col-groups-all' }, 'Hiện tất cả'));
+    box.addEventListener('change', e => {
+      const t = e.target;
+      if (t.dataset.groupToggle) setGroup(t.dataset.groupToggle, t.checked);
+    });
+    document.getElementById('col-groups-all').addEventListener('click', () => {
+      hiddenGroups.clear();
+      try { localStorage.removeItem(GROUPS_KEY); } catch (_) { /* optional */ }
+      applyGroups();
+    });
+    applyGroups();
   })();
 
   function gradeOptions(select, level, value) {
@@ -255,7 +295,8 @@
     if (member && member.person_id) tr.dataset.personId = member.person_id;
     tr.append(h('th', { class: 'idx', scope: 'row' }, String(index + 1)));
     for (const col of COLS) {
-      tr.append(h('td', { 'data-col': col.name }, control(col, display(col.name, member ? member[col.name] : ''), index)));
+      tr.append(h('td', { 'data-col': col.name, 'data-group': col.group, hidden: hiddenGroups.has(col.group) },
+        control(col, display(col.name, member ? member[col.name] : ''), index)));
     }
     const confirmed = member ? member.confirmed !== false : true;
     tr.append(h('td', { class: 'confirm' }, h('input', { type: 'checkbox', checked: confirmed,
@@ -362,6 +403,8 @@
       const tr = issue.uid && tbody.querySelector(`tr.member[data-uid="${issue.uid}"]`);
       if (!tr) { general.push([issue, severity]); return; }
       const cell = tr.querySelector(`[data-field="${issue.field}"]`);
+      const group = cell && cell.closest('td').dataset.group;
+      if (group && hiddenGroups.has(group)) setGroup(group, true);
       if (cell) {
         cell.classList.add(cls);
         if (severity === 'error') cell.setAttribute('aria-invalid', 'true');
@@ -477,7 +520,7 @@
   });
 
   // ------------------------------------------------------------ keyboard-first movement
-  const cells = () => Array.from(tbody.querySelectorAll('[data-field]'));
+  const cells = () => Array.from(tbody.querySelectorAll('[data-field]')).filter(c => !c.closest('td').hidden);
 
   function focusCell(c) {
     if (!c) return;
