@@ -45,14 +45,7 @@
         if (!response.ok) { throw new Error("Lỗi " + response.status); }
         return readWithProgress(response, label);
       }).then(function (blob) {
-        var url = URL.createObjectURL(blob);
-        var a = document.createElement("a");
-        a.href = url;
-        a.download = link.getAttribute("data-download");
-        document.body.appendChild(a);
-        a.click();
-        a.remove();
-        setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
+        pcgd.saveBlob(blob, link.getAttribute("data-download"));
         pcgd.progress(1, "Đã tải xong");
         setTimeout(function () { pcgd.progress(null); }, 800);
       }).catch(function (error) {

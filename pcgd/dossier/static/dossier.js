@@ -27,14 +27,7 @@
       if (!response.ok) { throw new Error("Lỗi " + response.status); }
       return response.blob();
     }).then(function (blob) {
-      var url = URL.createObjectURL(blob);
-      var a = document.createElement("a");
-      a.href = url;
-      a.download = form.getAttribute("data-file");
-      document.body.appendChild(a);
-      a.click();
-      a.remove();
-      setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
+      pcgd.saveBlob(blob, form.getAttribute("data-file"));
       status.textContent = "Đã lập xong hồ sơ.";
     }).catch(function (err) {
       status.textContent = "Không lập được hồ sơ: " + err.message;
