@@ -3,36 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from pcgd import db
+from pcgd.accounts import sessions
+from pcgd.accounts.schemas import USER_COLUMNS, CurrentUser, current_user
 from pcgd.accounts.tables import ROLES
+from pcgd.audit import service as audit
 from pcgd.errors import UserError
 from pcgd.units import service as units
 
 # Interactive logins: argon2id with modest memory so 200 users can log in at once on 2 cores.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 _ROLE_KIND = {"commune": "commune", "district": "district", "province": "province"}
-
-
-@dataclass(frozen=True, slots=True)
-class CurrentUser:
-    id: int
-    username: str
-    role: str
-    unit_id: int | None
-    unit_code: str | None
-    unit_name: str | None
-    unit_kind: str | None
-    full_name: str = ""
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
 
 
 def hash_password(password: str) -> str:
@@ -74,8 +60,6 @@ async def create_user(
         if replace
         else "ON CONFLICT (username) DO NOTHING"
     )
-    from pcgd.accounts import sessions
-    from pcgd.audit import service as audit
 
     hashed = await asyncio.to_thread(hash_password, password)
     async with db.transaction() as conn:
@@ -95,19 +79,10 @@ async def create_user(
     return int(user_id)
 
 
-USER_COLUMNS = (
-    "a.id, a.username, a.role, a.unit AS unit_id, u.code AS unit_code,"
-    " u.name AS unit_name, u.kind AS unit_kind, a.full_name"
-)
 _USER_SQL = (
     f"SELECT {USER_COLUMNS}, a.password_hash, a.active"
     " FROM user_account a LEFT JOIN admin_unit u ON u.id = a.unit"
 )
-
-
-def current_user(row: dict[str, object]) -> CurrentUser:
-    fields = {k: row[k] for k in CurrentUser.__slots__}  # type: ignore[attr-defined]
-    return CurrentUser(**fields)  # type: ignore[arg-type]
 
 
 _current = current_user
@@ -133,8 +108,6 @@ async def get_user(user_id: int) -> CurrentUser | None:
 
 async def change_password(user: CurrentUser, current: str, new: str) -> None:
     """The user's own change: checks the current password; ends every session of the user."""
-    from pcgd.accounts import sessions
-    from pcgd.audit import service as audit
 
     if await authenticate(user.username, current) is None:
         raise UserError("mật khẩu hiện tại không đúng")
@@ -152,8 +125,6 @@ async def change_password(user: CurrentUser, current: str, new: str) -> None:
 
 async def deactivate(username: str, actor: CurrentUser | None = None) -> int:
     """Switch an account off and end its sessions (audited); returns the account id."""
-    from pcgd.accounts import sessions
-    from pcgd.audit import service as audit
 
     async with db.transaction() as conn:
         user_id = await conn.fetchval(

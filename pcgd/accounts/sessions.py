@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from pcgd import db
-from pcgd.accounts.service import USER_COLUMNS, CurrentUser, current_user
+from pcgd.accounts.schemas import USER_COLUMNS, CurrentUser, current_user
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 LIFETIME = timedelta(hours=12)

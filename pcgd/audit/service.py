@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from pcgd.accounts.service import CurrentUser
+from pcgd.accounts.schemas import CurrentUser
 
 
 async def record(
