@@ -138,13 +138,17 @@ class People:
             rows.append(self.row(code, hamlet, spouse, head_born + r.randint(-4, 4),
                                  not head_male, "chồng" if head_male is False else "vợ"))
         father, mother = (head, spouse) if head_male else (spouse, head)
+        names = {head, spouse}
         for _ in range(size - 2):
             latest = min(y, head_born + 45)
             born = r.randint(min(head_born + 18, latest), latest)
             male = r.random() < 0.5
-            rows.append(self.row(code, hamlet, self.name(surname if head_male else
-                                                         r.choice(SURNAMES), male),
-                                 born, male, "con", father, mother))
+            child_surname = surname if head_male else r.choice(SURNAMES)
+            name = self.name(child_surname, male)
+            while name in names:  # parents do not give two children one name
+                name = self.name(child_surname, male)
+            names.add(name)
+            rows.append(self.row(code, hamlet, name, born, male, "con", father, mother))
         return rows
 
 

@@ -381,3 +381,21 @@ def test_short_rows_are_padded() -> None:
     cut = header.index("relation") + 1
     result = parse_roll(header, [data[0][:cut]], year=YEAR)
     assert result.errors == [] and result.households[0].members[0].relation == "chu_ho"
+
+
+@pytest.mark.parametrize(
+    ("other", "flagged"),
+    [
+        ({"birth_date": "2016"}, True),  # the year only: compatible with the dated row
+        ({"full_name": "nguyen thi binh"}, True),  # typed without diacritics
+        ({"full_name": "Nguyễn Thị Bính"}, False),  # a tone mark makes another name
+        ({"birth_date": "2016-03-03"}, False),  # another birth date
+    ],
+)
+def test_same_person_twice_in_a_household(other: dict[str, str], flagged: bool) -> None:
+    """The upload check uses the one same-person rule (surveys.roll.identity)."""
+    result = parse(HEAD, CHILD, {**CHILD, **other})
+    issues = [i for i in only(result.errors, "full_name") if "trùng người" in i.message]
+    assert bool(issues) is flagged
+    if flagged:
+        assert issues[0].row == 4 and "dòng 3" in issues[0].message
