@@ -166,7 +166,10 @@ BEGIN
               IS DISTINCT FROM (r.pos, r.confirmed, {status_new});
     END IF;
     -- New members (every member of a new household; else those naming no person of it):
-    -- person ids drawn in member order, then their person_year rows.
+    -- person ids drawn in member order, then their person_year rows. An update whose members
+    -- all name the household's people (the household keeps only those) has none.
+    IF p_id IS NULL OR jsonb_array_length(p_members)
+            > (SELECT count(*) FROM person_year WHERE household = v_id) THEN
     WITH m AS MATERIALIZED (
         SELECT nextval('person_id_seq'::regclass)::integer AS new_id, r.*
         FROM ({members}) r
@@ -176,6 +179,7 @@ BEGIN
     INSERT INTO person_year (person, household, commune, year, position, confirmed,
                              {status_cols})
     SELECT new_id, v_id, v_commune, v_year, pos, confirmed, {status_cols} FROM m ORDER BY pos;
+    END IF;
     IF p_id IS NULL THEN
         {added};
     ELSE
