@@ -76,6 +76,16 @@ def save_function() -> str:
     in_household = (
         "EXISTS (SELECT 1 FROM person_year h WHERE h.household = v_id AND h.person = r.person_id)"
     )
+
+    def insert_members(which: str) -> str:
+        return f"""WITH m AS MATERIALIZED (
+            SELECT nextval('person_id_seq'::regclass)::integer AS new_id, r.*
+            FROM ({members}) r WHERE {which} ORDER BY r.pos),
+        p AS (INSERT INTO person (id, {person_cols}) SELECT new_id, {person_cols} FROM m)
+        INSERT INTO person_year (person, household, commune, year, position, confirmed,
+                                 {status_cols})
+        SELECT new_id, v_id, v_commune, v_year, pos, confirmed, {status_cols}
+        FROM m ORDER BY pos"""
     # Counts: the household's rows before (negated), then one upsert of (after + before).
     counts_before = rollup_sql.snapshot("py.household = v_id")
     change = rollup_sql.apply_change("py.household = v_id", "v_counts")
@@ -94,7 +104,7 @@ DECLARE
     v_id integer; v_commune integer; v_year integer; v_version integer; v_hamlet integer;
     v_updated timestamptz; v_before jsonb; v_counts commune_age_count[];
     v_shared jsonb; v_other integer[]; v_other_counts commune_age_count[];
-    v_changed integer[];
+    v_changed integer[]; v_kept integer;
 BEGIN
     IF p_id IS NOT NULL THEN
         SELECT commune, year, version, updated_at INTO v_commune, v_year, v_version, v_updated
@@ -165,24 +175,19 @@ BEGIN
           AND (y.position, y.confirmed, {status_old})
               IS DISTINCT FROM (r.pos, r.confirmed, {status_new});
     END IF;
-    -- New members (every member of a new household; else those naming no person of it):
-    -- person ids drawn in member order, then their person_year rows. An update whose members
-    -- all name the household's people (the household keeps only those) has none.
-    IF p_id IS NULL OR jsonb_array_length(p_members)
-            > (SELECT count(*) FROM person_year WHERE household = v_id) THEN
-    WITH m AS MATERIALIZED (
-        SELECT nextval('person_id_seq'::regclass)::integer AS new_id, r.*
-        FROM ({members}) r
-        WHERE p_id IS NULL OR r.person_id IS NULL OR NOT {in_household}
-        ORDER BY r.pos),
-    p AS (INSERT INTO person (id, {person_cols}) SELECT new_id, {person_cols} FROM m)
-    INSERT INTO person_year (person, household, commune, year, position, confirmed,
-                             {status_cols})
-    SELECT new_id, v_id, v_commune, v_year, pos, confirmed, {status_cols} FROM m ORDER BY pos;
-    END IF;
+    -- New members, person ids drawn in member order, then their person_year rows: every
+    -- member of a new household; in an update, those naming no person of the household, if
+    -- any (the household now keeps exactly the people its members name). The two paths are
+    -- separate statements so that each keeps one cached plan (a statement testing p_id would
+    -- be planned again on every call).
     IF p_id IS NULL THEN
+        {insert_members("TRUE")};
         {added};
     ELSE
+        SELECT count(*) INTO v_kept FROM person_year WHERE household = v_id;
+        IF jsonb_array_length(p_members) > v_kept THEN
+            {insert_members(f"r.person_id IS NULL OR NOT {in_household}")};
+        END IF;
         {change};
     END IF;
     {rollup_sql.bump_stamp("v_commune", "v_year")};
