@@ -386,6 +386,7 @@ async def update_household(
         )
     commune_id, _ = await household_commune(household_id)
     await check_writable(user, commune_id, year)
+    _check_one_member_per_person(data)
     household, warnings = validate(data, year, await known_schools())
     saved = await _save_and_link(
         user, scope, data, household, household_id=household_id, commune_id=None, year=None,
@@ -393,6 +394,23 @@ async def update_household(
     )
     saved.warnings = warnings
     return saved
+
+
+def _check_one_member_per_person(data: HouseholdIn) -> None:
+    """Two members naming the same person cannot both be stored (one person_year per person
+    and household): 422 instead of a half-understood save."""
+    first: dict[int, int] = {}
+    errors = []
+    for row, member in enumerate(data.members):
+        if member.person_id is None:
+            continue
+        if member.person_id in first:
+            errors.append({"row": row, "field": "person_id",
+                           "message": f"Thành viên: trùng người với thành viên"
+                                      f" {first[member.person_id] + 1}"})
+        first.setdefault(member.person_id, row)
+    if errors:
+        raise ValidationFailed("hai thành viên là cùng một người", errors)
 
 
 async def _save_and_link(
