@@ -15,7 +15,7 @@ from pcgd.accounts.service import CurrentUser
 from pcgd.accounts.years import default_year
 from pcgd.errors import ValidationFailed
 from pcgd.units import service as units
-from pcgd.web.security import load_user, login_required
+from pcgd.web.security import NOT_LOGGED_IN, load_user, login_required
 from surveys import service
 from surveys.schemas import HouseholdIn, HouseholdOut, HouseholdSummary
 
@@ -37,10 +37,12 @@ def check_read_only(data: HouseholdIn, expected: dict[str, object]) -> None:
 async def household_in_scope(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
-    """403 outside the user's units before the body is even read (guards run first)."""
+    """401 without a session, 403 outside the user's units, before the body is even read
+    (guards run first). It is the PUT route's only guard: Litestar copies the handler for
+    every guard it runs, so login_required is not run again in front of it."""
     user = await load_user(connection)
     if user is None:
-        raise NotAuthorizedException("chưa đăng nhập")
+        raise NotAuthorizedException(NOT_LOGGED_IN)
     await service.scoped_household(user, int(connection.path_params["household_id"]))
 
 
@@ -82,10 +84,9 @@ class CommuneHouseholdApi(Controller):
 
 class HouseholdApi(Controller):
     path = "/api/households/{household_id:int}"
-    guards = [login_required]
     tags = ["households"]
 
-    @get("/")
+    @get("/", guards=[login_required])
     async def get_household(self, user: CurrentUser, household_id: int) -> HouseholdOut:
         """The household with full personal IDs (this view is audited)."""
         scope, _ = await service.scoped_household(user, household_id)
@@ -105,7 +106,7 @@ class HouseholdApi(Controller):
         check_read_only(data, {"id": household_id, "commune": commune.code, "year": year})
         return await service.update_household(user, scope, household_id, data)
 
-    @delete("/", status_code=200)
+    @delete("/", status_code=200, guards=[login_required])
     async def delete_household(
         self, user: CurrentUser, household_id: int, version: int | None = None
     ) -> Response[dict[str, str]]:

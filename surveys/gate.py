@@ -37,10 +37,17 @@ RETURNS void LANGUAGE plpgsql AS $fn$
 DECLARE
     v_commune integer; v_status text;
 BEGIN
-    FOREACH v_commune IN ARRAY coalesce((SELECT array_agg(DISTINCT c ORDER BY c)
-            FROM unnest(p_communes) c WHERE c IS NOT NULL), '{{}}'::integer[]) LOOP
-        PERFORM pg_advisory_xact_lock_shared({LOCK_NAMESPACE}, v_commune);
-    END LOOP;
+    IF cardinality(p_communes) = 1 THEN  -- a household save: no sorting to do
+        IF p_communes[1] IS NOT NULL THEN
+            PERFORM pg_advisory_xact_lock_shared({LOCK_NAMESPACE}, p_communes[1]);
+        END IF;
+    ELSE
+        -- several communes: locks taken in one order, so two writers cannot deadlock
+        FOREACH v_commune IN ARRAY coalesce((SELECT array_agg(DISTINCT c ORDER BY c)
+                FROM unnest(p_communes) c WHERE c IS NOT NULL), '{{}}'::integer[]) LOOP
+            PERFORM pg_advisory_xact_lock_shared({LOCK_NAMESPACE}, v_commune);
+        END LOOP;
+    END IF;
     SELECT s.status INTO v_status FROM survey_period s
     WHERE s.commune = ANY(p_communes) AND s.year = p_year
       AND s.status NOT IN ('draft', 'returned')

@@ -59,14 +59,37 @@ $fn$"""
 def save_function() -> str:
     record_cols = ", ".join(f"{n} {k}" for n, k in (*PERSON_FIELDS, *STATUS_FIELDS))
     person_set = ", ".join(f"{n} = r.{n}" for n, _ in PERSON_FIELDS)
+    person_old = ", ".join(f"p.{n}" for n, _ in PERSON_FIELDS)
+    person_new = ", ".join(f"r.{n}" for n, _ in PERSON_FIELDS)
     person_cols = ", ".join(n for n, _ in PERSON_FIELDS)
-    person_vals = ", ".join(f"r.{n}" for n, _ in PERSON_FIELDS)
     status_set = ", ".join(f"{n} = r.{n}" for n, _ in STATUS_FIELDS)
+    status_old = ", ".join(f"y.{n}" for n, _ in STATUS_FIELDS)
+    status_new = ", ".join(f"r.{n}" for n, _ in STATUS_FIELDS)
     status_cols = ", ".join(n for n, _ in STATUS_FIELDS)
-    status_vals = ", ".join(f"r.{n}" for n, _ in STATUS_FIELDS)
-    # Counts: the household's contribution before, then one upsert of (after − before).
+    # The members as rows, in their order: position, the person they name, the roll values.
+    values = ", ".join(f"x.{n}" for n, _ in (*PERSON_FIELDS, *STATUS_FIELDS))
+    members = (
+        "SELECT (e.ord - 1)::int AS pos, x.person_id, coalesce(x.confirmed, true) AS confirmed,"
+        f" {values} FROM jsonb_array_elements(p_members) WITH ORDINALITY AS e(v, ord),"
+        f" jsonb_to_record(e.v) AS x(person_id integer, confirmed boolean, {record_cols})"
+    )
+    in_household = (
+        "EXISTS (SELECT 1 FROM person_year h WHERE h.household = v_id AND h.person = r.person_id)"
+    )
+
+    def insert_members(which: str) -> str:
+        return f"""WITH m AS MATERIALIZED (
+            SELECT nextval('person_id_seq'::regclass)::integer AS new_id, r.*
+            FROM ({members}) r WHERE {which} ORDER BY r.pos),
+        p AS (INSERT INTO person (id, {person_cols}) SELECT new_id, {person_cols} FROM m)
+        INSERT INTO person_year (person, household, commune, year, position, confirmed,
+                                 {status_cols})
+        SELECT new_id, v_id, v_commune, v_year, pos, confirmed, {status_cols}
+        FROM m ORDER BY pos"""
+    # Counts: the household's rows before (negated), then one upsert of (after + before).
     counts_before = rollup_sql.snapshot("py.household = v_id")
     change = rollup_sql.apply_change("py.household = v_id", "v_counts")
+    added = rollup_sql.apply_added("py.household = v_id")
     # A person linked to a record of another commune (a confirmed mover) is shared: changing
     # them changes that commune's record too, so it is audited, versioned and recounted there.
     other_before = rollup_sql.snapshot("py.household = ANY(v_other)")
@@ -79,9 +102,9 @@ CREATE OR REPLACE FUNCTION pcgd_save_household(
 ) RETURNS jsonb LANGUAGE plpgsql AS $fn$
 DECLARE
     v_id integer; v_commune integer; v_year integer; v_version integer; v_hamlet integer;
-    v_updated timestamptz; v_before jsonb; v_counts commune_age_count[]; v_pid integer;
-    r record; v_shared jsonb; v_other integer[]; v_other_counts commune_age_count[];
-    v_changed integer[];
+    v_updated timestamptz; v_before jsonb; v_counts commune_age_count[];
+    v_shared jsonb; v_other integer[]; v_other_counts commune_age_count[];
+    v_changed integer[]; v_kept integer;
 BEGIN
     IF p_id IS NOT NULL THEN
         SELECT commune, year, version, updated_at INTO v_commune, v_year, v_version, v_updated
@@ -96,8 +119,12 @@ BEGIN
         RAISE EXCEPTION 'outside scope' USING ERRCODE = '{FORBIDDEN}';
     END IF;
     PERFORM pcgd_roll_gate(ARRAY[v_commune], v_year);  -- surveys/gate.py: the one door
-    INSERT INTO hamlet (commune, name, code) VALUES (v_commune, p_hamlet, '')
-    ON CONFLICT (commune, name) DO UPDATE SET name = EXCLUDED.name RETURNING id INTO v_hamlet;
+    -- The hamlet is read first: an upsert would write a new row version on every save.
+    SELECT id INTO v_hamlet FROM hamlet WHERE commune = v_commune AND name = p_hamlet;
+    IF v_hamlet IS NULL THEN
+        INSERT INTO hamlet (commune, name, code) VALUES (v_commune, p_hamlet, '')
+        ON CONFLICT (commune, name) DO UPDATE SET name = EXCLUDED.name RETURNING id INTO v_hamlet;
+    END IF;
     IF p_id IS NULL THEN
         INSERT INTO household (commune, year, hamlet, household_code, address, version,
                                updated_at)
@@ -136,33 +163,33 @@ BEGIN
             RETURNING py.person)
         DELETE FROM person p USING gone WHERE p.id = gone.person
           AND NOT EXISTS (SELECT 1 FROM person_year y WHERE y.person = p.id);
+        -- Members already in the household, in one statement per table; a row whose values
+        -- are all the same is left alone (no new row version, no index or WAL work).
+        UPDATE person p SET {person_set}
+        FROM ({members}) r
+        WHERE p.id = r.person_id AND {in_household}
+          AND ({person_old}) IS DISTINCT FROM ({person_new});
+        UPDATE person_year y SET position = r.pos, confirmed = r.confirmed, {status_set}
+        FROM ({members}) r
+        WHERE y.household = v_id AND y.person = r.person_id
+          AND (y.position, y.confirmed, {status_old})
+              IS DISTINCT FROM (r.pos, r.confirmed, {status_new});
     END IF;
-    FOR r IN
-        SELECT x.*, (e.ord - 1)::int AS pos, (e.v->>'person_id')::int AS person_id,
-               coalesce((e.v->>'confirmed')::boolean, true) AS confirmed
-        FROM jsonb_array_elements(p_members) WITH ORDINALITY AS e(v, ord),
-             jsonb_to_record(e.v) AS x({record_cols})
-        ORDER BY e.ord
-    LOOP
-        v_pid := NULL;
-        IF r.person_id IS NOT NULL AND p_id IS NOT NULL THEN
-            UPDATE person SET {person_set}
-            WHERE id = r.person_id
-              AND EXISTS (SELECT 1 FROM person_year y WHERE y.household = v_id
-                          AND y.person = r.person_id)
-            RETURNING id INTO v_pid;
+    -- New members, person ids drawn in member order, then their person_year rows: every
+    -- member of a new household; in an update, those naming no person of the household, if
+    -- any (the household now keeps exactly the people its members name). The two paths are
+    -- separate statements so that each keeps one cached plan (a statement testing p_id would
+    -- be planned again on every call).
+    IF p_id IS NULL THEN
+        {insert_members("TRUE")};
+        {added};
+    ELSE
+        SELECT count(*) INTO v_kept FROM person_year WHERE household = v_id;
+        IF jsonb_array_length(p_members) > v_kept THEN
+            {insert_members(f"r.person_id IS NULL OR NOT {in_household}")};
         END IF;
-        IF v_pid IS NULL THEN
-            INSERT INTO person ({person_cols}) VALUES ({person_vals}) RETURNING id INTO v_pid;
-            INSERT INTO person_year (person, household, commune, year, position, confirmed,
-                                     {status_cols})
-            VALUES (v_pid, v_id, v_commune, v_year, r.pos, r.confirmed, {status_vals});
-        ELSE
-            UPDATE person_year SET position = r.pos, confirmed = r.confirmed, {status_set}
-            WHERE household = v_id AND person = v_pid;
-        END IF;
-    END LOOP;
-    {change};
+        {change};
+    END IF;
     {rollup_sql.bump_stamp("v_commune", "v_year")};
     IF v_shared IS NOT NULL THEN
         SELECT array_agg(p.id) INTO v_changed FROM person p

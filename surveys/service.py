@@ -8,7 +8,7 @@ Validation with the roll-format rules runs here in Python; then one server-side 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from operator import attrgetter
 from typing import Any
 
@@ -234,21 +234,17 @@ async def list_households(
 
 
 _person_values = roll_fields.person_values
-
-
-def _status_values(p: RollPerson) -> tuple[Any, ...]:
-    return tuple(getattr(p, f) for f in STATUS_FIELDS)
+_status_values: Callable[[RollPerson], tuple[Any, ...]] = attrgetter(*STATUS_FIELDS)
+_MEMBER_KEYS = (*PERSON_KEYS, *STATUS_FIELDS, "person_id", "confirmed")
 
 
 def _members_json(household: RollHousehold, data: HouseholdIn) -> bytes:
-    members = []
-    for person, member in zip(household.members, data.members, strict=True):
-        item: dict[str, Any] = dict(zip(PERSON_KEYS, _person_values(person), strict=True))
-        item.update(zip(STATUS_FIELDS, _status_values(person), strict=True))
-        item["person_id"] = member.person_id
-        item["confirmed"] = member.confirmed
-        members.append(item)
-    return msgspec.json.encode(members)
+    """The members as the save function reads them (its record columns, by name)."""
+    return msgspec.json.encode([
+        dict(zip(_MEMBER_KEYS, (*_person_values(person), *_status_values(person),
+                                member.person_id, member.confirmed), strict=True))
+        for person, member in zip(household.members, data.members, strict=True)
+    ])
 
 
 CODE_TAKEN = "Số phiếu: đã có hộ khác trong xã dùng số này năm nay"
@@ -390,6 +386,7 @@ async def update_household(
         )
     commune_id, _ = await household_commune(household_id)
     await check_writable(user, commune_id, year)
+    _check_one_member_per_person(data)
     household, warnings = validate(data, year, await known_schools())
     saved = await _save_and_link(
         user, scope, data, household, household_id=household_id, commune_id=None, year=None,
@@ -397,6 +394,23 @@ async def update_household(
     )
     saved.warnings = warnings
     return saved
+
+
+def _check_one_member_per_person(data: HouseholdIn) -> None:
+    """Two members naming the same person cannot both be stored (one person_year per person
+    and household): 422 instead of a half-understood save."""
+    first: dict[int, int] = {}
+    errors = []
+    for row, member in enumerate(data.members):
+        if member.person_id is None:
+            continue
+        if member.person_id in first:
+            errors.append({"row": row, "field": "person_id",
+                           "message": f"Thành viên: trùng người với thành viên"
+                                      f" {first[member.person_id] + 1}"})
+        first.setdefault(member.person_id, row)
+    if errors:
+        raise ValidationFailed("hai thành viên là cùng một người", errors)
 
 
 async def _save_and_link(

@@ -73,9 +73,11 @@ async def _communes_of(user: CurrentUser, year: int) -> frozenset[int]:
         return frozenset()
     unit = await units.get(user.unit_id)
     ref = units.reference_date(year)
+    # The unit itself, its communes and its districts' communes, found through the parent
+    # index (a filter over the two trees joined read every unit: ~5 ms per user and minute).
     own = await db.pool().fetch(
-        "SELECT u.id FROM admin_unit u LEFT JOIN admin_unit p ON p.id = u.parent"
-        " WHERE u.kind = 'commune' AND (u.id = $1 OR u.parent = $1 OR p.parent = $1)",
+        "SELECT id FROM admin_unit WHERE kind = 'commune' AND (id = $1 OR parent = $1"
+        " OR parent = ANY(ARRAY(SELECT d.id FROM admin_unit d WHERE d.parent = $1)))",
         unit.id,
     )
     ids = [r["id"] for r in own]

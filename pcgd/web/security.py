@@ -25,6 +25,7 @@ from pcgd.settings import Settings, get_settings
 SESSION_COOKIE = "pcgd_session"
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]", "testserver", "testserver.local"}
 _STATE_KEY = "pcgd_user"
+NOT_LOGGED_IN = "chưa đăng nhập hoặc phiên đăng nhập đã hết hạn"
 
 
 def cookie_secure(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
@@ -90,7 +91,7 @@ def request_user_id(scope: Any) -> int | None:
 async def provide_user(request: Request[Any, Any, Any]) -> CurrentUser:
     user = await load_user(request)
     if user is None:
-        raise NotAuthorizedException("chưa đăng nhập hoặc phiên đăng nhập đã hết hạn")
+        raise NotAuthorizedException(NOT_LOGGED_IN)
     return user
 
 
@@ -98,14 +99,14 @@ async def login_required(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
     if await load_user(connection) is None:
-        raise NotAuthorizedException("chưa đăng nhập hoặc phiên đăng nhập đã hết hạn")
+        raise NotAuthorizedException(NOT_LOGGED_IN)
 
 
 def role_required(*roles: str):
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         user = await load_user(connection)
         if user is None:
-            raise NotAuthorizedException("chưa đăng nhập hoặc phiên đăng nhập đã hết hạn")
+            raise NotAuthorizedException(NOT_LOGGED_IN)
         if user.role not in roles and not user.is_admin:
             raise PermissionDeniedException("tài khoản không có quyền này")
 

@@ -587,9 +587,11 @@ class RollValidator:
         seen: dict[tuple[str, int], list[RollPerson]] = {}
         hamlet_key, address_key = key(hamlet), key(address)
         for p in members:
-            if p.hamlet and key(p.hamlet) != hamlet_key:
+            # (the same text has the same key: members carrying the household's own hamlet or
+            # address, as the form and the API send them, need no folding)
+            if p.hamlet and p.hamlet != hamlet and key(p.hamlet) != hamlet_key:
                 self._add(p.source_row, "hamlet", f"“{p.hamlet}” khác thôn/tổ của hộ ({hamlet})")
-            if p.address and key(p.address) != address_key:
+            if p.address and p.address != address and key(p.address) != address_key:
                 self._warn(
                     p.source_row, "address", f"“{p.address}” khác địa chỉ của hộ ({address})"
                 )
@@ -727,6 +729,8 @@ class HouseholdCheck:
 
 
 def _as_text(value: object) -> str:
+    if value.__class__ is str:  # most values of a form or an API body: no checks to run
+        return value.strip()  # type: ignore[attr-defined]
     if value is None:
         return ""
     if isinstance(value, dt.date):

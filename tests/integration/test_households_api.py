@@ -113,6 +113,18 @@ async def test_stale_version_is_409_and_nothing_is_overwritten(staff) -> None:
     assert r.status_code == 409
 
 
+async def test_two_members_naming_one_person_is_422(staff) -> None:
+    made = await create(staff, "API-DUP")
+    body = household("API-DUP", version=made["version"])
+    body["members"][2]["person_id"] = made["members"][1]["person_id"]
+    body["members"][1]["person_id"] = made["members"][1]["person_id"]
+    r = await staff.put(f"/api/households/{made['id']}", json=body)
+    assert r.status_code == 422, r.text
+    assert [(e["row"], e["field"]) for e in r.json()["extra"]] == [(2, "person_id")]
+    now = (await staff.get(f"/api/households/{made['id']}")).json()
+    assert now["version"] == made["version"] and len(now["members"]) == 3
+
+
 async def test_field_errors_are_422_and_write_nothing(staff) -> None:
     before = await count_households(HOME)
     bad = household("API-3")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import random
+
+import msgspec
+
 from pcgd import db
 from pcgd.accounts import service as accounts
 from pcgd.accounts.scope import scope_for
 from pcgd.compliance import service as compliance
+from pcgd.errors import ValidationFailed
 from pcgd.units import service as units
 from surveys import service
 from surveys.rollup import service as rollup
@@ -85,3 +90,120 @@ async def test_deltas_match_a_full_rebuild(database: str) -> None:
     age11 = next(r for r in th["criteria"] if r["id"] == "th.completed_age11" and r["level"] == 2)
     assert (age11["numerator"], age11["denominator"]) == (1, 1)
     assert result["has_data"] is True
+
+
+RANDOM_COMMUNE = "00082"  # Phường Cửa Nam: no other test writes there
+SCHOOL_HERE, SCHOOL_AWAY = "RU-TH-HERE", "RU-TH-AWAY"
+
+
+def _random_member(rnd: random.Random, n: int, head: bool = False) -> dict[str, object]:
+    """A member whose counted facts vary: age, sex, ethnicity, disability, movement, schooling
+    (here or in another commune), the workbook's facts."""
+    age = rnd.randint(30, 70) if head else rnd.choice((1, 3, 5, 7, 9, 11, 14, 16, 20, 40))
+    born = YEAR - age
+    m: dict[str, object] = {
+        "full_name": f"Người Thử {n} {rnd.randint(1, 10**6)}",
+        "birth_date": str(born) if rnd.random() < 0.5 else f"{born}-0{rnd.randint(1, 8)}-15",
+        "sex": rnd.choice("MF"), "relation": "chu_ho" if head else "con",
+        "ethnicity": rnd.choice(("", "", "Tày", "Hrê")),
+    }
+    if 6 <= age <= 10 and rnd.random() < 0.8:
+        m |= {"enrolled_level": "TH", "enrolled_grade": str(age - 5),
+              "school_code": rnd.choice(("", SCHOOL_HERE, SCHOOL_AWAY)),
+              "two_sessions": rnd.random() < 0.5, "repeating": rnd.random() < 0.2}
+    elif 3 <= age <= 5:
+        m |= {"enrolled_level": "MN", "enrolled_grade": str(age),
+              "vn_prep": rnd.random() < 0.3}
+    elif 11 <= age <= 14 and rnd.random() < 0.8:
+        m |= {"enrolled_level": "THCS", "enrolled_grade": str(age - 5),
+              "th_completed_year": born + 11}
+    elif age >= 16:
+        m |= {"th_completed_year": born + 11}
+        if rnd.random() < 0.7:
+            m["thcs_graduated_year"] = born + 15
+        if rnd.random() < 0.2:
+            m["relapse_level"] = rnd.choice((1, 2))
+    if rnd.random() < 0.15:
+        m |= {"disability": rnd.choice(("able", "unable")),
+              "disability_types": rnd.choice(("1", "3", "1, 3"))}
+    if not head and rnd.random() < 0.1:
+        m |= {"movement": "deceased", "movement_date": f"{YEAR}-03-15"}
+    return m
+
+
+async def test_random_saves_match_a_full_rebuild(database: str) -> None:
+    """Many saves of every kind (members changed, unchanged, added, dropped, reordered; names
+    only; nothing at all): the stored counts stay equal to a rebuild, and each save stores
+    exactly what was sent."""
+    rnd = random.Random(20261203)
+    commune = await units.resolve(RANDOM_COMMUNE, YEAR, kind="commune")
+    elsewhere = await units.resolve(COMMUNE, YEAR, kind="commune")
+    await db.pool().executemany(
+        "INSERT INTO school (code, name, commune, levels, public) VALUES ($1, $1, $2,"
+        " ARRAY['TH'], true) ON CONFLICT (code) DO NOTHING",
+        [(SCHOOL_HERE, commune.id), (SCHOOL_AWAY, elsewhere.id)],
+    )
+    service.forget_schools()
+    user = await accounts.get_user(await db.pool().fetchval(
+        "SELECT id FROM user_account WHERE username = $1",
+        await make_user("commune", RANDOM_COMMUNE, YEAR)))
+    assert user is not None
+    scope = await scope_for(user, YEAR)
+    saved = []
+    for i in range(6):
+        members = [_random_member(rnd, 0, head=True)]
+        members += [_random_member(rnd, k) for k in range(1, rnd.randint(2, 5))]
+        body = HouseholdIn(household_code=f"RR-{i}", hamlet=rnd.choice(("Tổ 1", "Tổ 2")),
+                           members=[MemberIn(**m) for m in members])
+        saved.append(await service.create_household(user, scope, commune, YEAR, body))
+    kinds: dict[str, int] = {}
+    for step in range(60):
+        index = rnd.randrange(len(saved))
+        current = saved[index]
+        members = [msgspec.structs.asdict(m) for m in current.members]
+        for m in members:
+            m.pop("person_year_id")
+        kind = rnd.choice(("counted", "counted", "name", "add", "drop", "reorder", "same"))
+        if kind in ("drop", "reorder") and len(members) <= 2:
+            kind = "add"
+        if kind == "counted":
+            target = rnd.randrange(len(members))
+            fresh = _random_member(rnd, target, head=members[target]["relation"] == "chu_ho")
+            keep = {k: members[target][k] for k in ("person_id", "full_name", "relation")}
+            members[target] = {**{k: v for k, v in members[target].items()
+                                  if k in ("confirmed",)}, **fresh, **keep}
+        elif kind == "name":
+            members[-1]["full_name"] = f"Tên Mới {step}"
+        elif kind == "add":
+            members.append(_random_member(rnd, 10 + step))
+        elif kind == "drop":
+            members.pop()
+        elif kind == "reorder":
+            members[1:] = members[:0:-1]
+        body = msgspec.convert(
+            {"household_code": current.household_code, "hamlet": current.hamlet,
+             "address": f"Số {step}", "version": current.version, "members": members},
+            HouseholdIn)
+        try:
+            after = await service.update_household(user, scope, current.id, body)
+        except ValidationFailed:
+            continue
+        kinds[kind] = kinds.get(kind, 0) + 1
+        # What is stored is what was answered, and what was answered is what was sent.
+        stored = await service.get_household(scope, current.id)
+        assert msgspec.to_builtins(stored) == msgspec.to_builtins(
+            msgspec.structs.replace(after, warnings=stored.warnings))
+        assert [m.full_name for m in stored.members] == [m["full_name"] for m in members]
+        saved[index] = stored
+        if step % 15 == 14:
+            incremental = await _stored(commune.id)
+            await rollup.rebuild([commune.id], YEAR)
+            assert incremental == await _stored(commune.id), f"after step {step}"
+    assert sum(kinds.values()) >= 40 and len(kinds) == 6, sorted(kinds.items())
+    incremental = await _stored(commune.id)
+    await rollup.rebuild([commune.id], YEAR)
+    assert incremental == await _stored(commune.id)
+    audits = await db.pool().fetchval(
+        "SELECT count(*) FROM audit_entry WHERE entity = 'household' AND commune_id = $1",
+        commune.id)
+    assert audits == 6 + sum(kinds.values())
