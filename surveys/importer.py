@@ -447,6 +447,7 @@ async def newer_conflicts(
         rows = await conn.fetch(
             "SELECT DISTINCT ON (entity_id) entity_id, username, at FROM audit_entry"
             " WHERE entity = 'household' AND entity_id = ANY($1::text[])"
+            " AND action <> 'view_personal'"  # who changed it, not who looked at it
             " ORDER BY entity_id, at DESC, id DESC",
             [str(c["household_id"]) for c in found],
         )

@@ -134,11 +134,12 @@ BEGIN
             RAISE EXCEPTION '%', v_version USING ERRCODE = '{CONFLICT}';
         END IF;
         v_id := p_id;
-        -- The state before is the last audited state, when nothing changed it since;
-        -- otherwise (bulk imports, roll-forward) a snapshot is built.
+        -- The state before is the last audited state (only a create or an update records the
+        -- whole household), when nothing changed it since; otherwise (bulk imports,
+        -- roll-forward) a snapshot is built. Views (view_personal) are not states.
         SELECT a.after INTO v_before FROM audit_entry a
         WHERE a.entity = 'household' AND a.entity_id = v_id::text AND a.at >= v_updated
-          AND a.after IS NOT NULL
+          AND a.action IN ('create', 'update') AND a.after IS NOT NULL
         ORDER BY a.id DESC LIMIT 1;
         IF v_before IS NULL THEN
             v_before := pcgd_household_json(v_id);

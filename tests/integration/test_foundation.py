@@ -172,3 +172,30 @@ async def test_home_opens_on_the_latest_year_with_data(client, database: str) ->
     assert page.status_code == 200
     assert f'<option value="{YEAR}" selected>' in page.text  # the layout's year selector
     assert f"/communes/00025/households?year={YEAR}" in page.text
+
+
+async def test_viewing_personal_ids_does_not_become_the_next_saves_before(
+    client, database: str
+) -> None:
+    """Opening a household with IDs is audited (view_personal); the next save's `before` is still
+    the household as it was, not that view's entry."""
+    import json
+
+    await login(client, await make_user("commune", "00004", YEAR))
+    data = household("EQ-2")
+    data["members"][0]["personal_id"] = "001080000123"  # type: ignore[index]
+    created = await client.post(f"/api/communes/00004/households?year={YEAR}", json=data)
+    assert created.status_code == 201, created.text
+    body = created.json()
+    seen = (await client.get(f"/api/households/{body['id']}")).json()
+    edit = {**data, "version": seen["version"]}
+    edit["members"][1]["ethnicity"] = "Tày"  # type: ignore[index]
+    assert (await client.put(f"/api/households/{body['id']}", json=edit)).status_code == 200
+    entries = await db.pool().fetch(
+        "SELECT action, before FROM audit_entry WHERE entity = 'household'"
+        " AND entity_id = $1 ORDER BY id", str(body["id"]),
+    )
+    assert [e["action"] for e in entries] == ["create", "view_personal", "update"]
+    before = json.loads(entries[2]["before"])
+    assert before["household_code"] == "EQ-2"
+    assert before["members"][1].get("ethnicity", "") == ""
