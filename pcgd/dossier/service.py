@@ -356,8 +356,9 @@ async def build(p: Plan, target: Path, progress: Progress | None = None) -> Buil
             tick(f"biểu thống kê {u.name}")
 
     async def lists_part() -> None:
+        await _name_lists(p, work, out)
         for c in p.communes:
-            await _lists(p, c, work, out)
+            await _books(p, c, work, out)
             tick(f"danh sách, sổ theo dõi {c.name}")
 
     try:
@@ -391,9 +392,22 @@ async def _forms(p: Plan, u: units.Unit, work: Path, out: _Zip) -> None:
         for form in [*built.forms, built.checks_form()]))
 
 
-async def _lists(p: Plan, commune: units.Unit, work: Path, out: _Zip) -> None:
-    """The commune's name lists, tracking book per hamlet (and survey forms for a commune's own
-    dossier), each written to disk in xlsxwriter's constant-memory mode, then zipped."""
+async def _name_lists(p: Plan, work: Path, out: _Zip) -> None:
+    """Every commune's name lists, each list read in one query for all the communes, each
+    commune's written to disk in xlsxwriter's constant-memory mode, then zipped."""
+    from reports import lists
+
+    for spec in lists.SPECS:
+        for commune, _rows, form in await lists.lists_by_commune(p.communes, p.year, spec):
+            folder = work / "lists" / commune.code
+            folder.mkdir(parents=True, exist_ok=True)
+            name = f"{spec.code}.xlsx"
+            await _written(out, form, folder / name, f"{LISTS_DIR}/{p.folder(commune)}/{name}")
+
+
+async def _books(p: Plan, commune: units.Unit, work: Path, out: _Zip) -> None:
+    """The commune's tracking book per hamlet (and survey forms for a commune's own dossier):
+    one workbook per hamlet, as the MN-06 book is kept per hamlet."""
     from reports import lists
 
     base = f"{LISTS_DIR}/{p.folder(commune)}"
@@ -403,13 +417,11 @@ async def _lists(p: Plan, commune: units.Unit, work: Path, out: _Zip) -> None:
     async def put(form: Any, name: str) -> None:
         await _written(out, form, folder / name, f"{base}/{name}")
 
-    for spec, _rows, form in await lists.name_lists(commune, p.year):
-        await put(form, f"{spec.code}.xlsx")
-    for hamlet in await lists.hamlets_of(commune, p.year):
-        book = await lists.book_form(commune, hamlet, p.year)
+    hamlets = await lists.hamlets_of(commune, p.year)
+    for book in await lists.book_forms(commune, hamlets, p.year):
         await put(book, book.file_name)
-        if p.unit.kind == "commune":
-            phieu = await lists.phieu_form(commune, hamlet, p.year)
+    if p.unit.kind == "commune":
+        for phieu in await lists.phieu_forms(commune, hamlets, p.year):
             await put(phieu, phieu.file_name)
 
 
