@@ -93,6 +93,32 @@ def test_manifest_lists_every_file_with_its_sha256(built: dict[str, Any]) -> Non
     assert any("Phiếu-điều-tra" in n for n in commune_files)
 
 
+async def test_worker_processes_write_the_same_workbooks(built: dict[str, Any],
+                                                         tmp_path: Path) -> None:
+    """`jobs=2`: the units' forms and tracking books come from two worker processes; every
+    workbook holds the same sheets, cells and styles as the one-process build (only the
+    creation time in docProps/core.xml differs)."""
+    plan = built["district_plan"]
+    steps: list[tuple[int, int]] = []
+    target = tmp_path / "district-jobs.zip"
+    await service.build(plan, target, lambda d, t, _l: steps.append((d, t)), jobs=2)
+    one, two = _members(built["district_zip"]), _members(target)
+    assert sorted(one) == sorted(two)
+    assert steps[-1][0] == steps[-1][1] == service.steps(plan)
+    compared = 0
+    for name, content in one.items():
+        if not name.endswith(".xlsx"):
+            continue
+        with zipfile.ZipFile(io.BytesIO(content)) as a, \
+                zipfile.ZipFile(io.BytesIO(two[name])) as b:
+            assert sorted(a.namelist()) == sorted(b.namelist()), name
+            for part in a.namelist():
+                if part != "docProps/core.xml":
+                    assert a.read(part) == b.read(part), (name, part)
+        compared += 1
+    assert compared > len(plan.lower) * 20
+
+
 async def test_report_figures_equal_the_evaluation(built: dict[str, Any]) -> None:
     for key in ("district", "commune"):
         unit = built[key]
