@@ -21,7 +21,7 @@ def dossier(
     json_out: Annotated[bool, typer.Option("--json")] = False,
     jobs: Annotated[int | None, typer.Option(
         "--jobs", min=1, help="worker processes for the units' workbooks (default:"
-        " PCGD_DOSSIER_JOBS, else 1)")] = None,
+        " PCGD_DOSSIER_JOBS, else 2)")] = None,
 ) -> None:
     """The annual recognition dossier (NĐ 20/2014 Điều 26–30) of a unit, as one .zip."""
     from pcgd.dossier import service
