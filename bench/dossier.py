@@ -12,7 +12,8 @@ province's lower units are its communes):
     .venv/bin/python bench/dossier.py [--persons 1000000] [--year 2025] [--province CODE]
                                       [--data-dir DIR] [--jobs N]
 
---jobs N builds the dossier with N worker processes (`pcgd dossier --jobs`; default 1).
+--jobs N builds the dossier with N worker processes (`pcgd dossier --jobs`; default: the
+product's, PCGD_DOSSIER_JOBS or 2).
 
 Each measure runs in its own child process, so neither the demo build's memory nor the other
 measure's counts in its peak. Database: as bench/reports.py (a new one via
@@ -47,7 +48,7 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-async def measure(url: str, code: str, year: int, what: str, jobs: int = 1
+async def measure(url: str, code: str, year: int, what: str, jobs: int | None = None
                   ) -> dict[str, Any]:
     from pcgd.units import service as units
 
@@ -66,6 +67,7 @@ async def measure(url: str, code: str, year: int, what: str, jobs: int = 1
             from pcgd.dossier import service
 
             plan = await service.plan(province, year)
+            jobs = service.default_jobs() if jobs is None else jobs
             target = out / "dossier.zip"
             made = await service.build(
                 plan, target, lambda d, t, label: log(f"  {d}/{t} {label}") if d % 25 == 0
@@ -79,7 +81,7 @@ async def measure(url: str, code: str, year: int, what: str, jobs: int = 1
         return {"seconds": seconds,
                 "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                 "cpu_s": time.process_time(), "workers_cpu_s": workers.ru_utime + workers.ru_stime,
-                "workers_rss_mb": workers.ru_maxrss / 1024, **extra}
+                "workers_rss_mb": workers.ru_maxrss / 1024, "jobs": jobs, **extra}
     finally:
         await db.close()
         import shutil
@@ -87,11 +89,12 @@ async def measure(url: str, code: str, year: int, what: str, jobs: int = 1
         shutil.rmtree(out, ignore_errors=True)
 
 
-def _child(url: str, code: str, year: int, what: str, jobs: int = 1) -> dict[str, Any]:
+def _child(url: str, code: str, year: int, what: str, jobs: int | None = None
+           ) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, __file__, "--measure", url, "--province", code, "--year", str(year),
-         "--what", what, "--jobs", str(jobs)], capture_output=True, text=True,
-        env=os.environ.copy())
+         "--what", what, *(["--jobs", str(jobs)] if jobs else [])], capture_output=True,
+        text=True, env=os.environ.copy())
     if done.returncode != 0:
         log(done.stderr)
         raise SystemExit(1)
@@ -133,9 +136,9 @@ async def parent(args: argparse.Namespace) -> int:
           f" (first run {warm['seconds']:.2f} s), peak memory {base['max_rss_mb']:.0f} MB;"
           f" ratio dossier / baseline {dossier['seconds'] / base['seconds']:.1f}×")
     print(f"(3) the dossier's CPU time: {dossier['cpu_s']:.1f} s in the building process"
-          + (f", {dossier['workers_cpu_s']:.1f} s in {args.jobs} worker processes (peak"
-             f" {dossier['workers_rss_mb']:.0f} MB each at most)" if args.jobs > 1 else "")
-          + f"; jobs={args.jobs}")
+          + (f", {dossier['workers_cpu_s']:.1f} s in {dossier['jobs']} worker processes (peak"
+             f" {dossier['workers_rss_mb']:.0f} MB each at most)" if dossier["jobs"] > 1 else "")
+          + f"; jobs={dossier['jobs']}")
     return 0
 
 
@@ -147,7 +150,7 @@ def main() -> int:
     ap.add_argument("--data-dir", type=Path, default=None)
     ap.add_argument("--measure", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--what", default="dossier", help=argparse.SUPPRESS)
-    ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--jobs", type=int, default=None)
     args = ap.parse_args()
     if args.measure:
         result = asyncio.run(measure(args.measure, args.province, args.year, args.what,
