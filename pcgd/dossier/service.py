@@ -427,13 +427,18 @@ async def _zipped(out: _Zip, paths: list[Path], base: str) -> None:
         await asyncio.to_thread(path.unlink)
 
 
+LIST_BATCH = 16  # communes whose list rows are read in one query (a few thousand rows at 1M)
+
+
 async def _name_lists(p: Plan, work: Path, out: _Zip) -> None:
-    """Every commune's name lists, each list read in one query for all the communes, each
+    """Every commune's name lists, each list read in one query per batch of communes (36
+    queries instead of 552 at 92 communes, while the rows held stay those of one batch), each
     commune's written to disk in xlsxwriter's constant-memory mode, then zipped."""
     from reports import lists
 
-    for spec in lists.SPECS:
-        for commune, _rows, form in await lists.lists_by_commune(p.communes, p.year, spec):
+    batches = [p.communes[i:i + LIST_BATCH] for i in range(0, len(p.communes), LIST_BATCH)]
+    for spec, batch in ((spec, batch) for spec in lists.SPECS for batch in batches):
+        for commune, _rows, form in await lists.lists_by_commune(batch, p.year, spec):
             folder = work / "lists" / commune.code
             folder.mkdir(parents=True, exist_ok=True)
             name = f"{spec.code}.xlsx"
