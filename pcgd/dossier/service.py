@@ -388,8 +388,8 @@ async def build(p: Plan, target: Path, progress: Progress | None = None, *,
                 *(run(f"danh sách, sổ theo dõi {c.name}", f"{LISTS_DIR}/{p.folder(c)}",
                       workers.books_job, c, p.year, str(work / "lists" / c.code), with_phieu)
                   for c in p.communes))
-        finally:
-            executor.shutdown(wait=True, cancel_futures=True)
+        finally:  # in a thread: joining the workers must not hold up a server's event loop
+            await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)
 
     try:
         # Independent parts at once: while one waits on PostgreSQL (lists, counts) the others
