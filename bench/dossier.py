@@ -10,7 +10,10 @@ province's lower units are its communes):
       does it (load, build, write every .xlsx), and the ratio (1) / (2).
 
     .venv/bin/python bench/dossier.py [--persons 1000000] [--year 2025] [--province CODE]
-                                      [--data-dir DIR]
+                                      [--data-dir DIR] [--jobs N]
+
+--jobs N builds the dossier with N worker processes (`pcgd dossier --jobs`; default: the
+product's, PCGD_DOSSIER_JOBS or 2).
 
 Each measure runs in its own child process, so neither the demo build's memory nor the other
 measure's counts in its peak. Database: as bench/reports.py (a new one via
@@ -45,7 +48,8 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-async def measure(url: str, code: str, year: int, what: str) -> dict[str, Any]:
+async def measure(url: str, code: str, year: int, what: str, jobs: int | None = None
+                  ) -> dict[str, Any]:
     from pcgd.units import service as units
 
     await db.connect(url, max_size=10)
@@ -63,17 +67,21 @@ async def measure(url: str, code: str, year: int, what: str) -> dict[str, Any]:
             from pcgd.dossier import service
 
             plan = await service.plan(province, year)
+            jobs = service.default_jobs() if jobs is None else jobs
             target = out / "dossier.zip"
             made = await service.build(
                 plan, target, lambda d, t, label: log(f"  {d}/{t} {label}") if d % 25 == 0
-                else None)
+                else None, jobs=jobs)
             with zipfile.ZipFile(target) as zf:
                 extra = {"files": len(zf.namelist()), "zip_mb": target.stat().st_size / 2**20,
                          "lower": len(plan.lower), "missing": sum(
                              1 for i in made.items if i.status == service.MISSING)}
         seconds = time.perf_counter() - t0
+        workers = resource.getrusage(resource.RUSAGE_CHILDREN)
         return {"seconds": seconds,
-                "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **extra}
+                "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "cpu_s": time.process_time(), "workers_cpu_s": workers.ru_utime + workers.ru_stime,
+                "workers_rss_mb": workers.ru_maxrss / 1024, "jobs": jobs, **extra}
     finally:
         await db.close()
         import shutil
@@ -81,10 +89,12 @@ async def measure(url: str, code: str, year: int, what: str) -> dict[str, Any]:
         shutil.rmtree(out, ignore_errors=True)
 
 
-def _child(url: str, code: str, year: int, what: str) -> dict[str, Any]:
+def _child(url: str, code: str, year: int, what: str, jobs: int | None = None
+           ) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, __file__, "--measure", url, "--province", code, "--year", str(year),
-         "--what", what], capture_output=True, text=True, env=os.environ.copy())
+         "--what", what, *(["--jobs", str(jobs)] if jobs else [])], capture_output=True,
+        text=True, env=os.environ.copy())
     if done.returncode != 0:
         log(done.stderr)
         raise SystemExit(1)
@@ -105,7 +115,7 @@ async def parent(args: argparse.Namespace) -> int:
         # The baseline first also warms the shared caches (counts' splits) for both alike.
         warm = await asyncio.to_thread(_child, url, code, args.year, "forms")
         base = await asyncio.to_thread(_child, url, code, args.year, "forms")
-        dossier = await asyncio.to_thread(_child, url, code, args.year, "dossier")
+        dossier = await asyncio.to_thread(_child, url, code, args.year, "dossier", args.jobs)
     finally:
         if fresh is not None:
             await db.connect(fresh.url)
@@ -125,6 +135,10 @@ async def parent(args: argparse.Namespace) -> int:
     print(f"(2) baseline, the province's own form set alone (pcgd forms): {base['seconds']:.2f} s"
           f" (first run {warm['seconds']:.2f} s), peak memory {base['max_rss_mb']:.0f} MB;"
           f" ratio dossier / baseline {dossier['seconds'] / base['seconds']:.1f}×")
+    print(f"(3) the dossier's CPU time: {dossier['cpu_s']:.1f} s in the building process"
+          + (f", {dossier['workers_cpu_s']:.1f} s in {dossier['jobs']} worker processes (peak"
+             f" {dossier['workers_rss_mb']:.0f} MB each at most)" if dossier["jobs"] > 1 else "")
+          + f"; jobs={dossier['jobs']}")
     return 0
 
 
@@ -136,9 +150,11 @@ def main() -> int:
     ap.add_argument("--data-dir", type=Path, default=None)
     ap.add_argument("--measure", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--what", default="dossier", help=argparse.SUPPRESS)
+    ap.add_argument("--jobs", type=int, default=None)
     args = ap.parse_args()
     if args.measure:
-        result = asyncio.run(measure(args.measure, args.province, args.year, args.what))
+        result = asyncio.run(measure(args.measure, args.province, args.year, args.what,
+                                     args.jobs))
         print(json.dumps(result))
         return 0
     return asyncio.run(parent(args))

@@ -29,6 +29,7 @@ class Settings:
     cache_check_ms: int = 1000
     max_upload_mb: int = 20
     pg_bin: Path | None = None  # folder of pg_dump/pg_restore/psql for backups (else found)
+    dossier_jobs: int = 1  # worker processes writing a dossier's workbooks (pcgd.dossier)
 
     @property
     def embedded(self) -> bool:
@@ -81,6 +82,7 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
         cache_check_ms=_positive(env, "PCGD_CACHE_CHECK_MS", 1000),
         max_upload_mb=max_upload_mb(env),
         pg_bin=Path(env["PCGD_PG_BIN"]) if env.get("PCGD_PG_BIN") else None,
+        dossier_jobs=_positive(env, "PCGD_DOSSIER_JOBS", min(2, _cores())),
     )
 
 

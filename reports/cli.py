@@ -83,13 +83,15 @@ def lists(
                 bar.advance(task)
             for commune in communes:
                 folder = out if target.kind == "commune" else out / commune.code
-                for hamlet in await name_lists.hamlets_of(commune, year):
-                    book = await name_lists.book_form(commune, hamlet, year)
+                hamlets = await name_lists.hamlets_of(commune, year)
+                phieus = (await name_lists.phieu_forms(commune, hamlets, year)
+                          if target.kind == "commune" else None)
+                for book in await name_lists.book_forms(commune, hamlets, year):
                     path = folder / book.file_name
                     await asyncio.to_thread(_write, write_form, book, path)
                     files.append({"list": "MN-06", "path": str(path)})
-                    if target.kind == "commune":
-                        phieu = await name_lists.phieu_form(commune, hamlet, year)
+                    if phieus is not None:
+                        phieu = next(phieus)
                         path = folder / phieu.file_name
                         await asyncio.to_thread(_write, write_form, phieu, path)
                         files.append({"list": "Phiếu điều tra", "path": str(path)})

@@ -113,7 +113,16 @@ async def list_rows(commune_ids: Sequence[int], year: int, spec: ListSpec,
                               year, few=len(commune_ids) <= 3)
     several = len(commune_ids) > 1
     return sorted(rows, key=lambda r: ((r["commune_code"] if several else ""),
-                                       name_key(r["full_name"])))
+                                       name_key(r["full_name"]), *_tie(r)))
+
+
+def _tie(r: Any) -> tuple[str, ...]:
+    """People of the same name in the order of what the list prints about them, so a list
+    comes out the same every time (the query's order of equal names is not fixed)."""
+    born = r["birth_date"]
+    return (str(r["birth_year"]), born.isoformat() if born else "", r["hamlet"] or "",
+            r["father_name"] or "", r["mother_name"] or "", r["sex"] or "",
+            r["ethnicity"] or "", str(r["done"] or ""), r["school"] or "")
 
 
 def birth_text(birth_date: date | None, birth_year: int) -> str:
@@ -180,6 +189,31 @@ async def name_lists(unit: units.Unit, year: int, policy: str | None = None, *,
     return out
 
 
+async def lists_by_commune(communes: Sequence[units.Unit], year: int, spec: ListSpec,
+                           policy: str | None = None
+                           ) -> Iterator[tuple[units.Unit, list[Any], Form]]:
+    """One list of each commune, all read in one query (the dossier writes every commune's
+    lists: one query per list instead of one per list and commune). Each commune's form is
+    the one `name_lists(commune, …)` makes."""
+    rows = await list_rows([cm.id for cm in communes], year, spec, policy)
+    by_code: dict[str, list[Any]] = defaultdict(list)
+    for r in rows:  # sorted by commune, then name: each commune's rows keep their order
+        by_code[r["commune_code"]].append(r)
+    del rows
+    provinces: dict[int, str] = {}
+    for cm in communes:  # as name_lists names it
+        chain = [cm, *await units.ancestors(cm)]
+        provinces[cm.id] = next((u for u in chain if u.kind == "province"), cm).name
+
+    def made() -> Iterator[tuple[units.Unit, list[Any], Form]]:
+        for cm in communes:
+            mine = by_code.pop(cm.code, [])
+            yield cm, mine, list_form(spec, mine, f"Xã: {c._short(cm.name)}",
+                                      f"Tỉnh: {c._short(provinces[cm.id])}", year, False)
+
+    return made()
+
+
 def find_spec(code: str) -> ListSpec | None:
     return next((s for s in SPECS if s.code.lower() == code.lower()), None)
 
@@ -201,17 +235,26 @@ async def hamlets_of(commune: units.Unit, year: int) -> list[dict[str, Any]]:
 
 
 async def book_form(commune: units.Unit, hamlet: dict[str, Any], year: int) -> Form:
-    """Sổ theo dõi PCGDMN of one hamlet: children 0–5 by birth year (the oldest first), with
-    the class each was in at each age (from the person's records of earlier years)."""
+    """Sổ theo dõi PCGDMN of one hamlet (see `book_forms`)."""
+    return next(await book_forms(commune, [hamlet], year))
+
+
+async def book_forms(commune: units.Unit, hamlets: Sequence[dict[str, Any]], year: int
+                     ) -> Iterator[Form]:
+    """Sổ theo dõi PCGDMN of each hamlet given (one workbook each): children 0–5 by birth year
+    (the oldest first), with the class each was in at each age (from the person's records of
+    earlier years). Two queries for all the hamlets of a commune; each workbook is built when
+    asked for."""
     rows = await db.pool().fetch(
         "SELECT p.id, p.full_name, p.birth_date, p.birth_year, p.sex, p.ethnicity,"
         " p.father_name, p.mother_name, h.household_code, py.disability, py.movement,"
-        " s.name AS school"
+        " s.name AS school, h.hamlet"
         " FROM person_year py JOIN person p ON p.id = py.person"
         " JOIN household h ON h.id = py.household"
         " LEFT JOIN school s ON s.code = py.school_code AND py.school_code <> ''"
-        " WHERE h.hamlet = $1 AND py.commune = $2 AND py.year = $3"
-        " AND py.year - p.birth_year BETWEEN 0 AND 5", hamlet["id"], commune.id, year,
+        " WHERE h.hamlet = ANY($1::int[]) AND py.commune = $2 AND py.year = $3"
+        " AND py.year - p.birth_year BETWEEN 0 AND 5", [h["id"] for h in hamlets], commune.id,
+        year,
     )
     history = await db.pool().fetch(
         "SELECT py.person, py.year, py.enrolled_level, py.enrolled_grade FROM person_year py"
@@ -223,11 +266,20 @@ async def book_form(commune: units.Unit, hamlet: dict[str, Any], year: int) -> F
         if h["enrolled_level"] == "MN":
             classes[(h["person"], h["year"])] = GRADE_TEXT.get(h["enrolled_grade"],
                                                                 h["enrolled_grade"])
-    ordered = sorted(rows, key=lambda r: (r["birth_year"], name_key(r["full_name"])))
+    by_hamlet: dict[int, list[Any]] = defaultdict(list)
+    for r in rows:
+        by_hamlet[r["hamlet"]].append(r)
+    province = await _province(commune)
+    return (_book(commune, province, hamlet, by_hamlet.pop(hamlet["id"], []), classes, year)
+            for hamlet in hamlets)
+
+
+def _book(commune: units.Unit, province: str, hamlet: dict[str, Any], rows: list[Any],
+          classes: dict[tuple[int, int], str], year: int) -> Form:
+    ordered = sorted(rows, key=lambda r: (r["birth_year"], name_key(r["full_name"]), r["id"]))
     s = Sheet(hamlet["name"][:31] or "Thôn", page=Page(landscape=True, repeat_rows=(7, 8)),
               widths={0: 5, 1: 9, 2: 24, 3: 11, 4: 5, 5: 14, 6: 9, 7: 26,
                       **{8 + a: 9 for a in range(6)}, 14: 24, 15: 9})
-    province = await _province(commune)
     s.put(0, 0, f"Tỉnh/TP: {c._short(province)}", Style(bold=True))
     s.put(1, 0, f"Xã/phường: {c._short(commune.name)}", Style(bold=True))
     s.put(2, 0, f"Năm học: {year}–{year + 1}", Style(bold=True))
@@ -251,6 +303,7 @@ async def book_form(commune: units.Unit, hamlet: dict[str, Any], year: int) -> F
     for i in range(16):
         s.put(9, i, i + 1, c.COLNO)
     cell = Style(size=10, border=c.ALL)
+    centred = cell.but(h="center")
     r = 10
     for n, child in enumerate(ordered, 1):
         age = year - child["birth_year"]
@@ -264,7 +317,7 @@ async def book_form(commune: units.Unit, hamlet: dict[str, Any], year: int) -> F
                    for a in range(6)]
         values += [child["school"] or "", "x" if child["disability"] else ""]
         for col, v in enumerate(values):
-            s.put(r, col, v, cell.but(h="center") if col in (0, 1, 3, 4, 15) else cell)
+            s.put(r, col, v, centred if col in (0, 1, 3, 4, 15) else cell)
         r += 1
     s.merge(r, 0, r, 15, f"Tổng số trẻ 0–5 tuổi: {len(ordered)}.", Style(italic=True))
     s.merge(r + 2, 10, r + 2, 15, f"{c._short(commune.name)}, ngày ..... tháng ..... năm "
@@ -291,22 +344,40 @@ MOVES = {"moved_in": "Chuyển đến", "moved_out": "Chuyển đi", "deceased":
 
 
 async def phieu_form(commune: units.Unit, hamlet: dict[str, Any], year: int) -> Form:
-    """The printable phiếu điều tra of every household of a hamlet (one page each), for the
-    households to check and sign."""
+    """The printable phiếu điều tra of one hamlet (see `phieu_forms`)."""
+    return next(await phieu_forms(commune, [hamlet], year))
+
+
+async def phieu_forms(commune: units.Unit, hamlets: Sequence[dict[str, Any]], year: int
+                      ) -> Iterator[Form]:
+    """The printable phiếu điều tra of every household of each hamlet given (one workbook per
+    hamlet, one page per household), for the households to check and sign. One query for the
+    hamlets; each workbook is built when asked for (a hamlet's holds tens of thousands of
+    cells)."""
     rows = await db.pool().fetch(
         "SELECT h.id AS household, h.household_code, h.address, py.position, py.relation,"
         " py.residence_type, p.full_name, p.birth_year, p.sex, p.ethnicity,"
         " py.enrolled_level, py.enrolled_grade, s.name AS school, su.name AS school_commune,"
         " py.mn_completed_year, py.th_completed_year, py.thcs_graduated_year,"
         " py.thpt_graduated_year, py.gdnn_completed_year, py.dropout_grade, py.dropout_year,"
-        " py.xmc_stage_completed, py.disability, py.movement, p.phone"
+        " py.xmc_stage_completed, py.disability, py.movement, p.phone, h.hamlet"
         " FROM household h JOIN person_year py ON py.household = h.id"
         " JOIN person p ON p.id = py.person"
         " LEFT JOIN school s ON s.code = py.school_code AND py.school_code <> ''"
         " LEFT JOIN admin_unit su ON su.id = s.commune"
-        " WHERE h.hamlet = $1 AND h.commune = $2 AND h.year = $3"
-        " ORDER BY h.household_code, p.birth_year, py.position", hamlet["id"], commune.id, year,
+        " WHERE h.hamlet = ANY($1::int[]) AND h.commune = $2 AND h.year = $3"
+        " ORDER BY h.household_code, p.birth_year, py.position", [h["id"] for h in hamlets],
+        commune.id, year,
     )
+    by_hamlet: dict[int, list[Any]] = defaultdict(list)
+    for r in rows:
+        by_hamlet[r["hamlet"]].append(r)
+    del rows
+    return (_phieu(commune, hamlet, by_hamlet.pop(hamlet["id"], []), year)
+            for hamlet in hamlets)
+
+
+def _phieu(commune: units.Unit, hamlet: dict[str, Any], rows: list[Any], year: int) -> Form:
     households: dict[int, list[Any]] = defaultdict(list)
     for r in rows:
         households[r["household"]].append(r)
@@ -315,6 +386,8 @@ async def phieu_form(commune: units.Unit, hamlet: dict[str, Any], year: int) -> 
                       10: 13, 11: 9, 12: 11, 13: 10})
     head = c.HEAD9.but(bold=True)
     cell = Style(size=9, border=c.ALL, wrap=True)
+    centred = cell.but(h="center")
+    bold = Style(bold=True)
     r = 0
     breaks = []
     for members in households.values():
@@ -333,13 +406,13 @@ async def phieu_form(commune: units.Unit, hamlet: dict[str, Any], year: int) -> 
                                    else "Thường trú"),
             "(7) Điện thoại: " + next((m["phone"] for m in (heads_of, *members) if m["phone"]), ""),
         )
-        s.merge(r + 1, 0, r + 1, 4, fields[0], Style(bold=True))
-        s.merge(r + 1, 5, r + 1, 9, fields[1], Style(bold=True))
-        s.merge(r + 1, 10, r + 1, 13, fields[4], Style(bold=True))
-        s.merge(r + 2, 0, r + 2, 4, fields[3], Style(bold=True))
-        s.merge(r + 2, 5, r + 2, 9, fields[2], Style(bold=True))
-        s.merge(r + 2, 10, r + 2, 11, fields[5], Style(bold=True))
-        s.merge(r + 2, 12, r + 2, 13, fields[6], Style(bold=True))
+        s.merge(r + 1, 0, r + 1, 4, fields[0], bold)
+        s.merge(r + 1, 5, r + 1, 9, fields[1], bold)
+        s.merge(r + 1, 10, r + 1, 13, fields[4], bold)
+        s.merge(r + 2, 0, r + 2, 4, fields[3], bold)
+        s.merge(r + 2, 5, r + 2, 9, fields[2], bold)
+        s.merge(r + 2, 10, r + 2, 11, fields[5], bold)
+        s.merge(r + 2, 12, r + 2, 13, fields[6], bold)
         for i, text in enumerate(PHIEU_HEADS):
             s.put(r + 3, i, text, head)
         s.heights[r + 3] = 48
@@ -358,7 +431,7 @@ async def phieu_form(commune: units.Unit, hamlet: dict[str, Any], year: int) -> 
                 MOVES.get(m["movement"], ""), "",
             ]
             for col, v in enumerate(values):
-                s.put(y, col, v, cell.but(h="center") if col in (0, 2, 3) else cell)
+                s.put(y, col, v, centred if col in (0, 2, 3) else cell)
         y = r + 4 + len(members)
         s.merge(y + 1, 0, y + 1, 5, "CHỦ HỘ (kí, ghi rõ họ tên)", c.SIGN_TITLE)
         s.merge(y + 1, 8, y + 1, 13, "NGƯỜI ĐIỀU TRA (kí, ghi rõ họ tên)", c.SIGN_TITLE)

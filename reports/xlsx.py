@@ -13,17 +13,52 @@ from typing import Any
 
 import xlsxwriter
 from xlsxwriter.format import Format
-from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.utility import _preserve_whitespace, xl_rowcol_to_cell_fast
+from xlsxwriter.worksheet import (
+    CellBlankTuple,
+    CellNumberTuple,
+    CellStringTuple,
+    Worksheet,
+)
 
 from reports.model import Cell, Form, Sheet, Style
 
 
 class _Sheet(Worksheet):
     """A worksheet whose formulas skip xlsxwriter's future-function rewriting (about 30
-    regular expressions per formula): the forms use SUM, IF and arithmetic only."""
+    regular expressions per formula): the forms use SUM, IF and arithmetic only; and whose
+    innermost loop (one `<c>` element per cell) writes the usual cells (formatted number,
+    string, blank) in one step, the same XML as xlsxwriter's general path, which stays for
+    every other case."""
 
     def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
         return formula[1:] if formula.startswith("=") else formula
+
+    def _write_cell(self, row: int, col: int, cell: Any) -> None:
+        fmt = cell.format
+        kind = cell.__class__
+        if not fmt or kind not in _FAST:
+            super()._write_cell(row, col, cell)
+            return
+        head = f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{fmt._get_xf_index()}"'
+        if kind is _NUMBER:
+            self.fh.write(f"{head}><v>{cell.number:.16G}</v></c>")
+        elif kind is _BLANK:
+            self.fh.write(f"{head}/>")
+        elif not self.constant_memory:
+            self.fh.write(f'{head} t="s"><v>{cell.string}</v></c>')
+        else:
+            string = self._escape_control_characters(cell.string)
+            if string.startswith("<r>") and string.endswith("</r>"):
+                super()._write_cell(row, col, cell)
+                return
+            space = ' xml:space="preserve"' if _preserve_whitespace(string) else ""
+            self.fh.write(f'{head} t="inlineStr"><is><t{space}>{self._escape_data(string)}'
+                          "</t></is></c>")
+
+
+_NUMBER, _BLANK = CellNumberTuple, CellBlankTuple
+_FAST = (CellNumberTuple, CellBlankTuple, CellStringTuple)
 
 
 class _Formats:
@@ -32,8 +67,14 @@ class _Formats:
     def __init__(self, book: xlsxwriter.Workbook) -> None:
         self._book = book
         self._cache: dict[Style, Format] = {}
+        # By identity first: a form reuses a handful of Style objects over thousands of
+        # cells, and hashing a frozen dataclass (ten fields) per cell costs more than a lookup.
+        self._seen: dict[int, tuple[Style, Format]] = {}
 
     def __call__(self, style: Style) -> Format:
+        seen = self._seen.get(id(style))
+        if seen is not None and seen[0] is style:
+            return seen[1]
         found = self._cache.get(style)
         if found is None:
             props: dict[str, Any] = {"font_name": style.font, "font_size": style.size}
@@ -56,6 +97,7 @@ class _Formats:
                 props["bg_color"] = style.fill
                 props["pattern"] = 1
             found = self._cache[style] = self._book.add_format(props)
+        self._seen[id(style)] = (style, found)
         return found
 
 
@@ -83,14 +125,16 @@ def form_bytes(form: Form) -> bytes:
 
 
 def _write_cell(ws: Worksheet, row: int, col: int, cell: Cell, fmt: Format) -> None:
+    # xlsxwriter's undecorated writers: the public ones first try to parse "A1" notation.
+    value = cell.value
     if cell.formula:
-        ws.write_formula(row, col, cell.formula, fmt, "" if cell.value is None else cell.value)
-    elif cell.value is None:
-        ws.write_blank(row, col, None, fmt)
-    elif isinstance(cell.value, str):
-        ws.write_string(row, col, cell.value, fmt)
+        ws._write_formula(row, col, cell.formula, fmt, "" if value is None else value)
+    elif value is None:
+        ws._write_blank(row, col, None, fmt)
+    elif isinstance(value, str):
+        ws._write_string(row, col, value, fmt)
     else:
-        ws.write_number(row, col, cell.value, fmt)
+        ws._write_number(row, col, value, fmt)
 
 
 def _write_sheet(ws: Worksheet, sheet: Sheet, formats: _Formats) -> None:
@@ -102,11 +146,13 @@ def _write_sheet(ws: Worksheet, sheet: Sheet, formats: _Formats) -> None:
         if (r, c) != (r1, c1)
     }
     body = sheet.body
-    cells = sorted(sheet.cells.items())
-    # Fixed cells above a streamed body come first (constant-memory mode writes row by row).
-    for (row, col), cell in cells:
+    cells = sheet.cells
+    # Fixed cells above a streamed body come first (constant-memory mode writes row by row);
+    # in order also elsewhere, so the formats are numbered the same from one run to the next.
+    for row, col in sorted(cells):
         if body is not None and row >= body.first_row:
             break
+        cell = cells[(row, col)]
         fmt = formats(cell.style)
         merge = merged_first.get((row, col))
         if merge is not None:
@@ -121,17 +167,18 @@ def _write_sheet(ws: Worksheet, sheet: Sheet, formats: _Formats) -> None:
     if body is not None:
         styles = [formats(s) for s in body.styles]
         row = body.first_row
+        blank, string, number = ws._write_blank, ws._write_string, ws._write_number
         for values in body.rows:
             if body.height:
                 ws.set_row(row, body.height)
             for col, value in enumerate(values):
                 fmt = styles[col]
                 if value is None or value == "":
-                    ws.write_blank(row, col, None, fmt)
+                    blank(row, col, None, fmt)
                 elif isinstance(value, str):
-                    ws.write_string(row, col, value, fmt)
+                    string(row, col, value, fmt)
                 else:
-                    ws.write_number(row, col, value, fmt)
+                    number(row, col, value, fmt)
             row += 1
 
 

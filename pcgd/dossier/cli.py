@@ -19,6 +19,9 @@ def dossier(
     year: Annotated[int, typer.Option(help="survey year")],
     out: Annotated[Path, typer.Option("-o", "--out", help="the .zip to write")],
     json_out: Annotated[bool, typer.Option("--json")] = False,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", min=1, help="worker processes for the units' workbooks (default:"
+        " PCGD_DOSSIER_JOBS, else 2)")] = None,
 ) -> None:
     """The annual recognition dossier (NĐ 20/2014 Điều 26–30) of a unit, as one .zip."""
     from pcgd.dossier import service
@@ -37,6 +40,7 @@ def dossier(
                 plan, out,
                 lambda done, total, label: bar.update(task, completed=done, total=total,
                                                       description=f"hồ sơ: {label}"),
+                jobs=jobs,
             )
         return target.code, built
 

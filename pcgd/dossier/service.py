@@ -315,9 +315,12 @@ def steps(p: Plan) -> int:
     return 5 + len(p.lower) + len(STANDARDS_MAPPED) + len(p.communes)
 
 
-async def build(p: Plan, target: Path, progress: Progress | None = None) -> Built:
-    """Write the whole dossier into `target` (.zip)."""
-    from pcgd.dossier import documents
+async def build(p: Plan, target: Path, progress: Progress | None = None, *,
+                jobs: int | None = None) -> Built:
+    """Write the whole dossier into `target` (.zip). With `jobs` > 1 (default
+    `default_jobs()`), the units' form sets and the communes' tracking books are written by that
+    many worker processes (`pcgd.dossier.workers`) while this process does the rest."""
+    from pcgd.dossier import documents, workers
 
     total = steps(p)
     done = 0
@@ -350,20 +353,51 @@ async def build(p: Plan, target: Path, progress: Progress | None = None) -> Buil
             await asyncio.to_thread(out.add_bytes, DECISIONS, content)
         tick("quyết định công nhận")
 
+    with_phieu = p.unit.kind == "commune"
+    jobs = default_jobs() if jobs is None else jobs
+    jobs = min(jobs, len(p.lower) + len(p.communes))
+
     async def forms_part() -> None:
         for u in [p.unit, *p.lower]:
-            await _forms(p, u, work, out)
+            paths = await workers.write_forms(u, p.year, work / "forms" / u.code)
+            await _zipped(out, paths, f"{FORMS_DIR}/{p.folder(u)}")
             tick(f"biểu thống kê {u.name}")
 
     async def lists_part() -> None:
+        await _name_lists(p, work, out)
         for c in p.communes:
-            await _lists(p, c, work, out)
+            paths = await workers.write_books(c, p.year, work / "lists" / c.code, with_phieu)
+            await _zipped(out, paths, f"{LISTS_DIR}/{p.folder(c)}")
             tick(f"danh sách, sổ theo dõi {c.name}")
 
+    async def pooled_part() -> None:
+        loop = asyncio.get_running_loop()
+        executor = workers.pool(jobs)
+
+        async def run(label: str, base: str, job: Callable[..., list[str]], *args: Any) -> None:
+            paths = await loop.run_in_executor(executor, job, *args)
+            await _zipped(out, [Path(x) for x in paths], base)
+            tick(label)
+
+        try:
+            await asyncio.gather(
+                _name_lists(p, work, out),
+                *(run(f"biểu thống kê {u.name}", f"{FORMS_DIR}/{p.folder(u)}",
+                      workers.forms_job, u, p.year, str(work / "forms" / u.code))
+                  for u in [p.unit, *p.lower]),
+                *(run(f"danh sách, sổ theo dõi {c.name}", f"{LISTS_DIR}/{p.folder(c)}",
+                      workers.books_job, c, p.year, str(work / "lists" / c.code), with_phieu)
+                  for c in p.communes))
+        finally:  # in a thread: joining the workers must not hold up a server's event loop
+            await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)
+
     try:
-        # Three independent parts at once: while one waits on PostgreSQL (lists, counts) the
-        # others use the CPU (forms, maps, Word); the .zip takes one member at a time.
-        await asyncio.gather(documents_part(), forms_part(), lists_part())
+        # Independent parts at once: while one waits on PostgreSQL (lists, counts) the others
+        # use the CPU (forms, maps, Word); the .zip takes one member at a time.
+        if jobs > 1:
+            await asyncio.gather(documents_part(), pooled_part())
+        else:
+            await asyncio.gather(documents_part(), forms_part(), lists_part())
         items = checklist(p)
         content = await asyncio.to_thread(documents.checklist_xlsx, p, items)
         await asyncio.to_thread(out.add_bytes, CHECKLIST, content)
@@ -378,39 +412,38 @@ async def build(p: Plan, target: Path, progress: Progress | None = None) -> Buil
         shutil.rmtree(work, ignore_errors=True)
 
 
-async def _forms(p: Plan, u: units.Unit, work: Path, out: _Zip) -> None:
-    from reports import service as forms
+def default_jobs() -> int:
+    """Worker processes for a dossier's workbooks: PCGD_DOSSIER_JOBS (default 2, 1 on one core).
+    Measured in docs/dossier.md: on 2 shared cores, 89 s before and 40 s with two workers for
+    a province of 1M persons, run back to back."""
+    from pcgd.settings import get_settings
 
-    built = await forms.form_set(u, p.year)
-    folder = work / "forms" / u.code
-    base = f"{FORMS_DIR}/{p.folder(u)}"
-
-    folder.mkdir(parents=True, exist_ok=True)
-    await asyncio.gather(*(
-        _written(out, form, folder / form.file_name, f"{base}/{form.file_name}")
-        for form in [*built.forms, built.checks_form()]))
+    return get_settings().dossier_jobs
 
 
-async def _lists(p: Plan, commune: units.Unit, work: Path, out: _Zip) -> None:
-    """The commune's name lists, tracking book per hamlet (and survey forms for a commune's own
-    dossier), each written to disk in xlsxwriter's constant-memory mode, then zipped."""
+async def _zipped(out: _Zip, paths: list[Path], base: str) -> None:
+    """Add written workbooks to the .zip under `base`, deleting each once added."""
+    for path in paths:
+        await asyncio.to_thread(out.add_file, f"{base}/{path.name}", path)
+        await asyncio.to_thread(path.unlink)
+
+
+LIST_BATCH = 16  # communes whose list rows are read in one query (a few thousand rows at 1M)
+
+
+async def _name_lists(p: Plan, work: Path, out: _Zip) -> None:
+    """Every commune's name lists, each list read in one query per batch of communes (36
+    queries instead of 552 at 92 communes, while the rows held stay those of one batch), each
+    commune's written to disk in xlsxwriter's constant-memory mode, then zipped."""
     from reports import lists
 
-    base = f"{LISTS_DIR}/{p.folder(commune)}"
-    folder = work / "lists" / commune.code
-    folder.mkdir(parents=True, exist_ok=True)
-
-    async def put(form: Any, name: str) -> None:
-        await _written(out, form, folder / name, f"{base}/{name}")
-
-    for spec, _rows, form in await lists.name_lists(commune, p.year):
-        await put(form, f"{spec.code}.xlsx")
-    for hamlet in await lists.hamlets_of(commune, p.year):
-        book = await lists.book_form(commune, hamlet, p.year)
-        await put(book, book.file_name)
-        if p.unit.kind == "commune":
-            phieu = await lists.phieu_form(commune, hamlet, p.year)
-            await put(phieu, phieu.file_name)
+    batches = [p.communes[i:i + LIST_BATCH] for i in range(0, len(p.communes), LIST_BATCH)]
+    for spec, batch in ((spec, batch) for spec in lists.SPECS for batch in batches):
+        for commune, _rows, form in await lists.lists_by_commune(batch, p.year, spec):
+            folder = work / "lists" / commune.code
+            folder.mkdir(parents=True, exist_ok=True)
+            name = f"{spec.code}.xlsx"
+            await _written(out, form, folder / name, f"{LISTS_DIR}/{p.folder(commune)}/{name}")
 
 
 def write_workbook(form: Any, path: Path) -> None:
@@ -421,8 +454,7 @@ def write_workbook(form: Any, path: Path) -> None:
 
 
 async def _written(out: _Zip, form: Any, path: Path, arcname: str) -> None:
-    """Write to a temporary file, add it to the .zip, delete it. (Worker processes for the
-    workbooks were tried: on 2 shared cores they made the province's dossier slower.)"""
+    """Write to a temporary file, add it to the .zip, delete it."""
     await asyncio.to_thread(write_workbook, form, path)
     await asyncio.to_thread(out.add_file, arcname, path)
     await asyncio.to_thread(path.unlink)

@@ -35,7 +35,8 @@ PCGD = Path(sys.executable).with_name("pcgd")
 
 @pytest.fixture(scope="module")
 async def built(reports_demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The district's and one commune's dossier, built once for the module."""
+    """The district's and one commune's dossier, built once for the module in this process
+    (worker processes: test_worker_processes_write_the_same_workbooks)."""
     result = reports_demo.results[YEAR]
     district = await units.resolve(result["full_district"], YEAR)
     communes = await units.communes_under(district, YEAR)
@@ -45,7 +46,8 @@ async def built(reports_demo: Demo, tmp_path_factory: pytest.TempPathFactory) ->
         plan = await service.plan(out[key], YEAR)
         steps: list[tuple[int, int]] = []
         target = folder / f"{key}.zip"
-        made = await service.build(plan, target, lambda d, t, _l, s=steps: s.append((d, t)))
+        made = await service.build(plan, target, lambda d, t, _l, s=steps: s.append((d, t)),
+                                   jobs=1)
         out[f"{key}_plan"], out[f"{key}_zip"], out[f"{key}_built"] = plan, target, made
         out[f"{key}_steps"] = steps
     return out
@@ -91,6 +93,35 @@ def test_manifest_lists_every_file_with_its_sha256(built: dict[str, Any]) -> Non
     commune_files = _members(built["commune_zip"])
     assert service.MINUTES_SELF in commune_files and service.DECISIONS not in commune_files
     assert any("Phiếu-điều-tra" in n for n in commune_files)
+
+
+async def test_worker_processes_write_the_same_workbooks(
+        built: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`jobs=2`: the units' forms and tracking books come from two worker processes, and the
+    name lists are read two communes at a time; every workbook holds the same sheets, cells
+    and styles as the one-process build (only the creation time in docProps/core.xml
+    differs)."""
+    plan = built["district_plan"]
+    assert len(plan.communes) > 2
+    monkeypatch.setattr(service, "LIST_BATCH", 2)
+    steps: list[tuple[int, int]] = []
+    target = tmp_path / "district-jobs.zip"
+    await service.build(plan, target, lambda d, t, _l: steps.append((d, t)), jobs=2)
+    one, two = _members(built["district_zip"]), _members(target)
+    assert sorted(one) == sorted(two)
+    assert steps[-1][0] == steps[-1][1] == service.steps(plan)
+    compared = 0
+    for name, content in one.items():
+        if not name.endswith(".xlsx"):
+            continue
+        with zipfile.ZipFile(io.BytesIO(content)) as a, \
+                zipfile.ZipFile(io.BytesIO(two[name])) as b:
+            assert sorted(a.namelist()) == sorted(b.namelist()), name
+            for part in a.namelist():
+                if part != "docProps/core.xml":
+                    assert a.read(part) == b.read(part), (name, part)
+        compared += 1
+    assert compared > len(plan.lower) * 20
 
 
 async def test_report_figures_equal_the_evaluation(built: dict[str, Any]) -> None:

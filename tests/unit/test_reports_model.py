@@ -68,3 +68,46 @@ def test_preview_is_the_same_cells_the_vietnamese_way() -> None:
     long = str(html.render(s, limit=10))
     assert "&lt;b&gt;9&lt;/b&gt;" in long and "&lt;b&gt;10&lt;/b&gt;" not in long
     assert "còn 90 dòng nữa" in long
+
+
+def _parts(content: bytes) -> dict[str, bytes]:
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(content)) as zf:
+        return {n: zf.read(n) for n in zf.namelist() if n != "docProps/core.xml"}
+
+
+def test_the_one_step_cell_writer_writes_xlsxwriters_own_xml(monkeypatch, tmp_path) -> None:
+    """reports.xlsx writes the usual cells (formatted number, string, blank) in one step; the
+    files are byte for byte those of xlsxwriter's general path, in memory and streamed."""
+    from xlsxwriter.worksheet import Worksheet
+
+    from reports import xlsx
+
+    awkward = ["a & b < c > d \"e\"", "  leading and trailing  ", "tab\there", "ctl\x01x",
+               "_x0041_ literal", "<r>not rich</r>", "dòng\nmới", ""]
+    s = _sheet()
+    for i, text in enumerate(awkward):
+        s.put(4 + i, 0, text, c.LABEL)
+        s.put(4 + i, 1, i * 1.5 if i % 2 else 10 ** i, c.NUM)
+        s.put(4 + i, 2, None, c.BLANK)
+    s.put(20, 0, 0.1 + 0.2, Style())  # a cell with the default style
+    streamed = Sheet("Danh sách")
+    streamed.put(0, 0, "Tiêu đề", Style(bold=True))
+    streamed.body = Body(2, [(n, text, None, n / 3) for n, text in enumerate(awkward)],
+                         [c.NUM, c.LABEL, c.BLANK, c.DEC])
+    forms = [Form("A", "a", [s]), Form("B", "b", [streamed])]
+
+    def written() -> list[dict[str, bytes]]:
+        out = []
+        for form in forms:
+            path = tmp_path / form.file_name
+            write_form(form, path)
+            out.append(_parts(path.read_bytes()))
+        return out
+
+    fast = written()
+    monkeypatch.setattr(xlsx._Sheet, "_write_cell", Worksheet._write_cell)
+    general = written()
+    assert fast == general
+    assert b"leading and trailing" in fast[1]["xl/worksheets/sheet1.xml"]
