@@ -24,12 +24,12 @@ def dossier(
         " PCGD_DOSSIER_JOBS, else 2)")] = None,
 ) -> None:
     """The annual recognition dossier (NĐ 20/2014 Điều 26–30) of a unit, as one .zip."""
-    from pcgd.dossier import service
+    from pcgd.dossier import schemas, service
 
     if out.suffix.lower() != ".zip":
         raise UserError(f"tệp ra '{out.name}' phải có đuôi .zip")
 
-    async def work() -> tuple[str, service.Built]:
+    async def work() -> tuple[str, schemas.Built]:
         target = await units.resolve(unit, year)
         out.parent.mkdir(parents=True, exist_ok=True)
         with progress_bar(quiet=json_out) as bar:
@@ -45,14 +45,14 @@ def dossier(
         return target.code, built
 
     code, built = run_with_database(work)
-    missing = [i for i in built.items if i.status == service.MISSING]
+    missing = [i for i in built.items if i.status == schemas.MISSING]
     if json_out:
         emit_json({"unit": code, "year": year, "file": str(out), "files": len(built.manifest),
                    "missing": [{"item": i.item, "reason": i.reason} for i in missing]})
         return
     typer.echo(f"{out}: {len(built.manifest)} tệp, {len(built.items)} mục trong danh mục")
     if missing:
-        typer.echo(f"còn thiếu {len(missing)} mục (xem {service.CHECKLIST}):", err=True)
+        typer.echo(f"còn thiếu {len(missing)} mục (xem {schemas.CHECKLIST}):", err=True)
         for i in missing[:20]:
             typer.echo(f"  {i.item}: {i.reason}", err=True)
         if len(missing) > 20:

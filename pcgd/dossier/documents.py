@@ -19,7 +19,7 @@ from docx.shared import Cm, Pt
 
 from pcgd.common.vn import fmt_date, fmt_int, fmt_num
 from pcgd.dossier import decisions as wf
-from pcgd.dossier.service import (
+from pcgd.dossier.schemas import (
     KIND_TITLE,
     KIND_VI,
     MAP_TITLES,

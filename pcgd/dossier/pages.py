@@ -21,7 +21,7 @@ from litestar.response import File, Redirect, Response, Template
 from pcgd.accounts.scope import require_unit
 from pcgd.accounts.service import CurrentUser
 from pcgd.accounts.years import default_year, own_unit_path
-from pcgd.dossier import documents, service
+from pcgd.dossier import documents, schemas, service
 from pcgd.errors import NotFound
 from pcgd.units import service as units
 from pcgd.web.security import login_required
@@ -48,22 +48,22 @@ def _download(content: bytes, name: str, media_type: str) -> Response[bytes]:
     return download(content, name, media_type)
 
 
-def parts(p: service.Plan) -> list[dict[str, str]]:
+def parts(p: schemas.Plan) -> list[dict[str, str]]:
     """The parts the page offers one by one (slug, label, file name)."""
     out = [
         {"slug": "danh-muc", "label": "Danh mục hồ sơ (tình trạng từng mục)",
-         "file": service.CHECKLIST},
+         "file": schemas.CHECKLIST},
         {"slug": "bao-cao", "label": "Báo cáo quá trình thực hiện và kết quả (Word)",
-         "file": service.REPORT},
+         "file": schemas.REPORT},
         {"slug": "bien-ban", "label": ("Biên bản tự kiểm tra (Word)" if p.unit.kind == "commune"
                                        else "Biên bản kiểm tra đơn vị cấp dưới (Word)"),
          "file": service.minutes_name(p)},
     ]
     if p.unit.kind != "commune":
         out.append({"slug": "quyet-dinh", "label": "Danh sách quyết định công nhận đơn vị cấp dưới",
-                    "file": service.DECISIONS})
-    for std in service.STANDARDS_MAPPED:
-        out.append({"slug": f"ban-do-{std}", "label": f"Bản đồ {service.MAP_TITLES[std]} (PNG)",
+                    "file": schemas.DECISIONS})
+    for std in schemas.STANDARDS_MAPPED:
+        out.append({"slug": f"ban-do-{std}", "label": f"Bản đồ {schemas.MAP_TITLES[std]} (PNG)",
                     "file": f"{std}.png"})
     return out
 
@@ -88,11 +88,11 @@ class DossierPages(Controller):
         return Template(template_name="dossier.html", context={
             "user": user, "unit": unit, "year": year, "kind_title": KIND_TITLE,
             "chain": list(reversed(await units.ancestors(unit))), "plan": p, "items": items,
-            "missing": [i for i in items if i.status == service.MISSING],
-            "notes": [i for i in items if i.status == service.NOTE],
-            "parts": parts(p) if p else [], "authority": service.authority(p) if p else "",
-            "blocked": blocked, "MISSING": service.MISSING, "NOTE": service.NOTE,
-            "NOT_APPLICABLE": service.NOT_APPLICABLE,
+            "missing": [i for i in items if i.status == schemas.MISSING],
+            "notes": [i for i in items if i.status == schemas.NOTE],
+            "parts": parts(p) if p else [], "authority": schemas.authority(p) if p else "",
+            "blocked": blocked, "MISSING": schemas.MISSING, "NOTE": schemas.NOTE,
+            "NOT_APPLICABLE": schemas.NOT_APPLICABLE,
         })
 
     @get("/units/{code:str}/dossier/part/{part:str}")
@@ -106,7 +106,7 @@ class DossierPages(Controller):
             content = await asyncio.to_thread(documents.checklist_xlsx, p, service.checklist(p))
             return _download(content, f"Danh-mục-hồ-sơ{stem}.xlsx", XLSX)
         if part == "bao-cao":
-            maps = {std: png for std in service.STANDARDS_MAPPED
+            maps = {std: png for std in schemas.STANDARDS_MAPPED
                     if (png := await service.map_png(p, std))}
             content = await asyncio.to_thread(documents.report_docx, p, maps)
             return _download(content, f"Báo-cáo-kết-quả-PCGD-XMC{stem}.docx", DOCX)
@@ -118,7 +118,7 @@ class DossierPages(Controller):
             content = await asyncio.to_thread(documents.decisions_xlsx, p)
             return _download(content, f"Quyết-định-công-nhận{stem}.xlsx", XLSX)
         std = part.removeprefix("ban-do-")
-        if part.startswith("ban-do-") and std in service.STANDARDS_MAPPED:
+        if part.startswith("ban-do-") and std in schemas.STANDARDS_MAPPED:
             png = await service.map_png(p, std)
             if png:
                 return _download(png, f"Bản-đồ-{std}{stem}.png", "image/png")

@@ -23,7 +23,7 @@ import pytest
 from pcgd.common.vn import fmt_int, fmt_num
 from pcgd.compliance import service as compliance
 from pcgd.dossier import decisions as wf
-from pcgd.dossier import service
+from pcgd.dossier import schemas, service
 from pcgd.units import service as units
 from tests.factories import login, make_user
 from tests.reports_demo import OLD_YEAR, Demo
@@ -75,23 +75,23 @@ def _criterion_cells(row: dict[str, Any]) -> list[str]:
 def test_manifest_lists_every_file_with_its_sha256(built: dict[str, Any]) -> None:
     for key in ("district", "commune"):
         files = _members(built[f"{key}_zip"])
-        manifest = json.loads(files.pop(service.MANIFEST))
+        manifest = json.loads(files.pop(schemas.MANIFEST))
         assert sorted(m["path"] for m in manifest) == sorted(files)
         for m in manifest:
             assert hashlib.sha256(files[m["path"]]).hexdigest() == m["sha256"], m["path"]
-        assert service.CHECKLIST in files and service.REPORT in files
+        assert schemas.CHECKLIST in files and schemas.REPORT in files
         steps = built[f"{key}_steps"]
         assert steps[-1][0] == steps[-1][1] == service.steps(built[f"{key}_plan"])
     district_files = _members(built["district_zip"])
     plan = built["district_plan"]
     for u in plan.lower:  # every commune's own forms, in its sub-folder
-        assert f"{service.FORMS_DIR}/{plan.folder(u)}/TH-M1.xlsx" in district_files
-        assert f"{service.LISTS_DIR}/{plan.folder(u)}/DS-TH.xlsx" in district_files
-    assert service.MINUTES_LOWER in district_files and service.DECISIONS in district_files
-    assert any(n.startswith(f"{service.MAPS_DIR}/") and n.endswith(".png")
+        assert f"{schemas.FORMS_DIR}/{plan.folder(u)}/TH-M1.xlsx" in district_files
+        assert f"{schemas.LISTS_DIR}/{plan.folder(u)}/DS-TH.xlsx" in district_files
+    assert schemas.MINUTES_LOWER in district_files and schemas.DECISIONS in district_files
+    assert any(n.startswith(f"{schemas.MAPS_DIR}/") and n.endswith(".png")
                for n in district_files)
     commune_files = _members(built["commune_zip"])
-    assert service.MINUTES_SELF in commune_files and service.DECISIONS not in commune_files
+    assert schemas.MINUTES_SELF in commune_files and schemas.DECISIONS not in commune_files
     assert any("Phiếu-điều-tra" in n for n in commune_files)
 
 
@@ -129,12 +129,12 @@ async def test_report_figures_equal_the_evaluation(built: dict[str, Any]) -> Non
         unit = built[key]
         evaluation = await compliance.evaluate_unit(unit, YEAR, with_children=True)
         files = _members(built[f"{key}_zip"])
-        report = _docx(files[service.REPORT])
+        report = _docx(files[schemas.REPORT])
         minutes = _docx(files[service.minutes_name(built[f"{key}_plan"])])
         report_rows, minute_rows = _rows(report), _rows(minutes)
         headings = [p.text for p in report.paragraphs if p.style.name.startswith("Heading")]
         assert headings[0] == "I. Đặc điểm tình hình" and "III. Kết quả" in headings
-        assert len(report.inline_shapes) == len(service.STANDARDS_MAPPED)  # the maps
+        assert len(report.inline_shapes) == len(schemas.STANDARDS_MAPPED)  # the maps
         for std in evaluation["standards"]:
             for row in std["criteria"]:
                 want = _criterion_cells(row)
@@ -157,7 +157,7 @@ async def test_report_figures_equal_the_evaluation(built: dict[str, Any]) -> Non
         assert len(members.rows) > 3 and all(r.cells[1].text == "" for r in members.rows[1:])
     # The district's lower units with their recognised levels.
     evaluation = await compliance.evaluate_unit(built["district"], YEAR, with_children=True)
-    rows = _rows(_docx(_members(built["district_zip"])[service.REPORT]))
+    rows = _rows(_docx(_members(built["district_zip"])[schemas.REPORT]))
     keys = [s["standard"] for s in evaluation["standards"]]
     for child in evaluation["children"]:
         levels = {s["standard"]: str(s["recognized_level"]) for s in child["standards"]}
@@ -173,12 +173,12 @@ def _std_name(code: str) -> str:
 
 async def test_checklist_reports_exactly_what_is_missing(built: dict[str, Any]) -> None:
     district = built["district"]
-    book = openpyxl.load_workbook(io.BytesIO(_members(built["district_zip"])[service.CHECKLIST]))
+    book = openpyxl.load_workbook(io.BytesIO(_members(built["district_zip"])[schemas.CHECKLIST]))
     sheet = book.active
     head_row = next(i for i, r in enumerate(sheet.iter_rows(values_only=True), 1)
                     if r[0] == "STT")
     rows = list(sheet.iter_rows(min_row=head_row + 1, values_only=True))
-    missing = {(r[2], r[6]) for r in rows if r[5] == service.MISSING}
+    missing = {(r[2], r[6]) for r in rows if r[5] == schemas.MISSING}
     # What is really missing, from the sources themselves.
     lower = await service.lower_units(district, YEAR)
     states = await wf.states([u.id for u in lower], YEAR)
@@ -211,12 +211,12 @@ async def test_checklist_reports_exactly_what_is_missing(built: dict[str, Any]) 
     assert missing == expected
     assert len(missing) >= len(lower) // 2  # without approvals, every decision is missing
     # Forms the product cannot make are listed as not applicable, with the reason.
-    na = [r for r in rows if r[5] == service.NOT_APPLICABLE]
+    na = [r for r in rows if r[5] == schemas.NOT_APPLICABLE]
     assert any(str(r[2]).startswith("MN-01-T.chính") and "tài chính" in r[6] for r in na)
     # The summary line counts them.
     summary = next(r[0] for r in sheet.iter_rows(max_row=head_row, values_only=True)
                    if r[0] and str(r[0]).startswith("Tổng số mục"))
-    assert f"thiếu: {fmt_int(len([r for r in rows if r[5] == service.MISSING]))}" in summary
+    assert f"thiếu: {fmt_int(len([r for r in rows if r[5] == schemas.MISSING]))}" in summary
 
 
 async def test_district_page_and_parts(built: dict[str, Any], client) -> None:
@@ -275,7 +275,7 @@ def test_cli_writes_the_zip(built: dict[str, Any], database: str, tmp_path: Path
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)
     with zipfile.ZipFile(out) as zf:
-        assert answer["files"] == len(json.loads(zf.read(service.MANIFEST)))
+        assert answer["files"] == len(json.loads(zf.read(schemas.MANIFEST)))
     bad = subprocess.run([str(PCGD), "dossier", "--unit", built["commune"].code, "--year",
                           str(YEAR), "-o", str(tmp_path / "hs.txt")], env=env,
                          capture_output=True, text=True, timeout=600)
@@ -289,7 +289,7 @@ def test_cli_writes_the_zip(built: dict[str, Any], database: str, tmp_path: Path
 def test_libreoffice_converts_the_report(built: dict[str, Any], tmp_path: Path) -> None:
     files = _members(built["district_zip"])
     sources = []
-    for name in (service.REPORT, service.MINUTES_LOWER):
+    for name in (schemas.REPORT, schemas.MINUTES_LOWER):
         path = tmp_path / name
         path.write_bytes(files[name])
         sources.append(path)

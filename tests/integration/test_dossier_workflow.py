@@ -17,7 +17,7 @@ from httpx import ASGITransport, AsyncClient
 
 from pcgd.common.vn import fmt_date
 from pcgd.dossier import decisions as wf
-from pcgd.dossier import service
+from pcgd.dossier import schemas, service
 from pcgd.units import service as units
 from tests.factories import login, make_user
 from tests.reports_demo import OLD_YEAR, Demo
@@ -58,9 +58,9 @@ async def test_half_approved_district(app, reports_demo: Demo, tmp_path: Path) -
         target = tmp_path / "hs.zip"
         built = await service.build(plan, target)
         with zipfile.ZipFile(target) as zf:
-            sheet = openpyxl.load_workbook(io.BytesIO(zf.read(service.CHECKLIST))).active
-            decisions_book = openpyxl.load_workbook(io.BytesIO(zf.read(service.DECISIONS)))
-            report = docx.Document(io.BytesIO(zf.read(service.REPORT)))
+            sheet = openpyxl.load_workbook(io.BytesIO(zf.read(schemas.CHECKLIST))).active
+            decisions_book = openpyxl.load_workbook(io.BytesIO(zf.read(schemas.DECISIONS)))
+            report = docx.Document(io.BytesIO(zf.read(schemas.REPORT)))
     finally:
         for c in touched:  # hand every commune back: the shared demo stays editable
             await reviewer.post(f"/api/units/{c.code}/workflow/return?year={YEAR}",
@@ -69,17 +69,17 @@ async def test_half_approved_district(app, reports_demo: Demo, tmp_path: Path) -
 
     rows = [r for r in sheet.iter_rows(values_only=True) if isinstance(r[0], int)]
     missing_decisions = {r[2]: r[6] for r in rows
-                         if r[1] == "Quyết định công nhận" and r[5] == service.MISSING}
+                         if r[1] == "Quyết định công nhận" and r[5] == schemas.MISSING}
     state = {c.id: "submitted" if c in submitted else before[c.id] for c in communes}
     expected = {f"Quyết định công nhận {c.name}":
                 f"xã chưa được phê duyệt ({wf.STATES_VI[state[c.id]]})"
                 for c in communes if c not in approved}
     assert missing_decisions == expected
     present = {r[2]: r[6] for r in rows
-               if r[1] == "Quyết định công nhận" and r[5] == service.PRESENT and r[4]}
+               if r[1] == "Quyết định công nhận" and r[5] == schemas.PRESENT and r[4]}
     for n, c in enumerate(approved):
         assert present[f"Quyết định công nhận {c.name}"] == f"số {n + 1}/QĐ-UBND"
-    assert sum(1 for i in built.items if i.status == service.MISSING
+    assert sum(1 for i in built.items if i.status == schemas.MISSING
                and i.group == "Quyết định công nhận") == len(communes) - half
 
     listed = {r[1]: r for r in decisions_book.active.iter_rows(values_only=True)}
