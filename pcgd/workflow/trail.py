@@ -35,7 +35,8 @@ ACTION_VI = {
     "decision": "quyết định công nhận", "issue_answer": "trả lời vấn đề",
     "issue_resolve": "đóng vấn đề", "period": "sửa kỳ điều tra",
 }
-SKIP = {"person_id", "person_year_id", "name_key", "id", "commune", "year"}
+# Ids and keys derived from other fields (name_key from the name, birth_year from the birth date).
+SKIP = {"person_id", "person_year_id", "name_key", "birth_year", "id", "commune", "year"}
 
 
 def label(field: str) -> str:

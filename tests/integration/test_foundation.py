@@ -199,3 +199,17 @@ async def test_viewing_personal_ids_does_not_become_the_next_saves_before(
     before = json.loads(entries[2]["before"])
     assert before["household_code"] == "EQ-2"
     assert before["members"][1].get("ethnicity", "") == ""
+    # The trail on screen shows exactly the one change (nothing derived, nothing spurious).
+    from pcgd.workflow.trail import changes
+
+    after = await db.pool().fetchval(
+        "SELECT after FROM audit_entry WHERE entity = 'household' AND entity_id = $1"
+        " AND action = 'update'", str(body["id"]))
+    expected = [("Phiên bản", "1", "2"), ("Trần Thị Bình: Dân tộc", "", "Tày")]
+    shown = changes(entries[2]["before"], after)
+    assert [(c["field"], c["before"], c["after"]) for c in shown] == expected
+    # A snapshot `before` (households written in bulk) has no derived birth_year: still one change.
+    snapshot = {**before, "members": [
+        {k: v for k, v in m.items() if k != "birth_year"} for m in before["members"]]}
+    shown = changes(json.dumps(snapshot), after)
+    assert [(c["field"], c["before"], c["after"]) for c in shown] == expected
