@@ -15,6 +15,10 @@ class Forbidden(UserError):
     pass
 
 
+class SessionEnded(UserError):
+    """The request's session ended (logout, revocation, timeout) before its write (HTTP 401)."""
+
+
 class Conflict(UserError):
     """Someone else saved in between (optimistic locking)."""
 

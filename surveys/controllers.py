@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Response, delete, get, post, put
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
@@ -15,7 +15,12 @@ from pcgd.accounts.service import CurrentUser
 from pcgd.accounts.years import default_year
 from pcgd.errors import ValidationFailed
 from pcgd.units import service as units
-from pcgd.web.security import NOT_LOGGED_IN, load_user, login_required
+from pcgd.web.security import (
+    NOT_LOGGED_IN,
+    load_writer,
+    login_required,
+    writer_checked,
+)
 from surveys import service
 from surveys.schemas import HouseholdIn, HouseholdOut, HouseholdSummary
 
@@ -40,18 +45,27 @@ async def household_in_scope(
     """401 without a session, 403 outside the user's units, before the body is even read
     (guards run first). It is the PUT route's only guard: Litestar copies the handler for
     every guard it runs, so login_required is not run again in front of it."""
-    user = await load_user(connection)
-    if user is None:
-        raise NotAuthorizedException(NOT_LOGGED_IN)
-    await service.scoped_household(user, int(connection.path_params["household_id"]))
+    async with writer_checked(connection):
+        user = await load_writer(connection)
+        if user is None:
+            raise NotAuthorizedException(NOT_LOGGED_IN)
+        await service.scoped_household(user, int(connection.path_params["household_id"]))
+
+
+async def writer_required(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """login_required for a save route (see pcgd.web.security.load_writer)."""
+    async with writer_checked(connection):
+        if await load_writer(connection) is None:
+            raise NotAuthorizedException(NOT_LOGGED_IN)
 
 
 class CommuneHouseholdApi(Controller):
     path = "/api/communes/{code:str}/households"
-    guards = [login_required]
     tags = ["households"]
 
-    @get("/")
+    @get("/", guards=[login_required])
     async def list_households(
         self,
         user: CurrentUser,
@@ -70,16 +84,18 @@ class CommuneHouseholdApi(Controller):
             scope, commune, year, q=q, hamlet=hamlet, limit=min(limit, 1000), offset=offset
         )
 
-    @post("/", status_code=HTTP_201_CREATED)
+    @post("/", status_code=HTTP_201_CREATED, guards=[writer_required])
     async def create_household(
-        self, user: CurrentUser, code: str, data: HouseholdIn, year: int | None = None
+        self, request: Request[Any, Any, Any], user: CurrentUser, code: str, data: HouseholdIn,
+        year: int | None = None,
     ) -> HouseholdOut:
         """Create a household with its members (422 with field errors when invalid)."""
-        year = await default_year(user, year, code, "commune")
-        commune = await units.resolve(code, year, kind="commune")
-        scope = await require_unit(user, commune, year)
-        check_read_only(data, {"commune": commune.code, "year": year})
-        return await service.create_household(user, scope, commune, year, data)
+        async with writer_checked(request):
+            year = await default_year(user, year, code, "commune")
+            commune = await units.resolve(code, year, kind="commune")
+            scope = await require_unit(user, commune, year)
+            check_read_only(data, {"commune": commune.code, "year": year})
+            return await service.create_household(user, scope, commune, year, data)
 
 
 class HouseholdApi(Controller):
@@ -94,17 +110,19 @@ class HouseholdApi(Controller):
 
     @put("/", guards=[household_in_scope])
     async def update_household(
-        self, user: CurrentUser, household_id: int, data: HouseholdIn
+        self, request: Request[Any, Any, Any], user: CurrentUser, household_id: int,
+        data: HouseholdIn,
     ) -> HouseholdOut:
         """Save with the `version` read: 409 if someone saved in between, 423 if locked.
 
         Takes the object GET returned: read-only fields are ignored or must match (422).
         """
-        scope, year = await service.scoped_household(user, household_id)
-        commune_id, _ = await service.household_commune(household_id)
-        commune = await units.get(commune_id)
-        check_read_only(data, {"id": household_id, "commune": commune.code, "year": year})
-        return await service.update_household(user, scope, household_id, data)
+        async with writer_checked(request):
+            scope, year = await service.scoped_household(user, household_id)
+            commune_id, _ = await service.household_commune(household_id)
+            commune = await units.get(commune_id)
+            check_read_only(data, {"id": household_id, "commune": commune.code, "year": year})
+            return await service.update_household(user, scope, household_id, data)
 
     @delete("/", status_code=200, guards=[login_required])
     async def delete_household(

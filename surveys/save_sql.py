@@ -9,6 +9,7 @@ from surveys.rollup.sql).
 
 from __future__ import annotations
 
+from pcgd.accounts import sessions
 from surveys.roll import fields
 from surveys.rollup import sql as rollup_sql
 
@@ -18,6 +19,7 @@ PERSON_FIELDS: tuple[tuple[str, str], ...] = fields.PERSON_COLUMNS
 
 # SQLSTATEs raised by the function, mapped to HTTP answers by surveys.service.
 NOT_FOUND, FORBIDDEN, CONFLICT, LOCKED = "PC404", "PC403", "PC409", "PC423"
+SESSION_ENDED = "PC401"
 
 _YEAR_FIELDS = {name for name, kind in STATUS_FIELDS if kind == "int"}
 
@@ -94,6 +96,7 @@ def save_function() -> str:
     # them changes that commune's record too, so it is audited, versioned and recounted there.
     other_before = rollup_sql.snapshot("py.household = ANY(v_other)")
     other_change = rollup_sql.apply_change("py.household = ANY(v_other)", "v_other_counts")
+    session_check = sessions.live_session_select("v_session", "p_user", into="v_seen")
     return f"""
 CREATE OR REPLACE FUNCTION pcgd_save_household(
     p_id integer, p_version integer, p_commune integer, p_year integer, p_hamlet text,
@@ -104,8 +107,21 @@ DECLARE
     v_id integer; v_commune integer; v_year integer; v_version integer; v_hamlet integer;
     v_updated timestamptz; v_before jsonb; v_counts commune_age_count[];
     v_shared jsonb; v_other integer[]; v_other_counts commune_age_count[];
-    v_changed integer[]; v_kept integer;
+    v_changed integer[]; v_kept integer; v_session text; v_seen timestamptz;
 BEGIN
+    -- A web save names its session (the `pcgd.session` setting): it must still be live, checked
+    -- here, in the save's own transaction, so a session ended in any process never saves
+    -- (the request itself may have found its user in a process's memory: sessions.known).
+    v_session := nullif(current_setting('pcgd.session', true), '');
+    IF v_session IS NOT NULL THEN
+        {session_check};
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'session ended' USING ERRCODE = '{SESSION_ENDED}';
+        END IF;
+        IF v_seen < now() - {sessions.TOUCH_SQL} THEN
+            UPDATE user_session SET last_seen = now() WHERE id = v_session;
+        END IF;
+    END IF;
     IF p_id IS NOT NULL THEN
         SELECT commune, year, version, updated_at INTO v_commune, v_year, v_version, v_updated
         FROM household WHERE id = p_id FOR UPDATE;

@@ -20,7 +20,7 @@ from pcgd.accounts.scope import Scope
 from pcgd.accounts.service import CurrentUser
 from pcgd.audit import service as audit
 from pcgd.common.text import name_key
-from pcgd.errors import Conflict, Forbidden, Locked, NotFound, ValidationFailed
+from pcgd.errors import Conflict, Forbidden, Locked, NotFound, SessionEnded, ValidationFailed
 from pcgd.ops import caches
 from pcgd.units import service as units
 from surveys import gate, save_sql
@@ -282,18 +282,22 @@ async def _save(
     writes the audit entry; `source` names where the change came from."""
     try:
         raw = await (conn or db.pool()).fetchval(
-            "WITH s AS (SELECT set_config('pcgd.source', $13, true))"
+            "WITH s AS (SELECT set_config('pcgd.source', $13, true),"
+            " set_config('pcgd.session', $14, true))"
             " SELECT pcgd_save_household($1, $2, $3, $4, $5, $6, $7, $8::text::jsonb, $9, $10,"
             " $11, $12)::text FROM s",
             household_id, data.version, commune_id, year, household.hamlet,
             household.household_code, household.address,
             _members_json(household, data).decode(), scope.param(),
             user.id if user else None, user.username if user else "system", reason, source,
+            user.session if user else "",
         )
     except asyncpg.UniqueViolationError as exc:
         raise _unique_violation(exc) from exc
     except asyncpg.PostgresError as exc:
         state = getattr(exc, "sqlstate", "")
+        if state == save_sql.SESSION_ENDED:
+            raise SessionEnded("phiên đăng nhập đã kết thúc: hãy đăng nhập lại") from exc
         if state == save_sql.NOT_FOUND:
             raise NotFound(f"không có hộ {household_id} (no such household)") from exc
         if state == save_sql.FORBIDDEN:

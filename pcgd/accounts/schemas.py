@@ -21,6 +21,9 @@ class CurrentUser:
     unit_name: str | None
     unit_kind: str | None
     full_name: str = ""
+    # The digest of the session the request came with ("" outside a web request): the save
+    # function checks it is still live in its own transaction (pcgd.accounts.sessions).
+    session: str = ""
 
     @property
     def is_admin(self) -> bool:
@@ -34,5 +37,5 @@ USER_COLUMNS = (
 
 
 def current_user(row: dict[str, object]) -> CurrentUser:
-    fields = {k: row[k] for k in CurrentUser.__slots__}  # type: ignore[attr-defined]
+    fields = {k: row[k] for k in CurrentUser.__slots__ if k in row}  # type: ignore[attr-defined]
     return CurrentUser(**fields)  # type: ignore[arg-type]

@@ -4,18 +4,26 @@ The cookie holds a random token; `user_session` holds its SHA-256, so a stolen d
 does not yield usable cookies. Every request checks the session and loads the user in one
 indexed query (`lookup`), so a revoked session is refused at once by every worker process.
 Logout, a password change or reset and deactivation revoke all of a user's sessions.
+
+The household saves, the one path under sustained load, skip that query (`known`): the user of
+a session seen live in the last minute is taken from this process's memory, and the save checks
+the session again inside its own transaction (`LIVE_SESSION_SQL`, in `pcgd_save_household`), so
+an ended session never saves; an error answer on those routes checks the database again
+(`pcgd.web.security.writer_checked`), so an ended session is only ever answered 401.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
 from pcgd import db
 from pcgd.accounts.schemas import USER_COLUMNS, CurrentUser, current_user
+from pcgd.ops import caches
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 LIFETIME = timedelta(hours=12)
@@ -38,12 +46,32 @@ async def create(user_id: int, address: str = "") -> str:
     return token
 
 
+def live_session_sql(session: str, at: str, idle: str) -> str:
+    """The one definition of a live session (alias `s`, its account `a`), as SQL over the given
+    expressions: the session's digest, the time now and the idle timeout."""
+    return (
+        f"s.id = {session} AND s.revoked_at IS NULL AND a.active"
+        f" AND s.expires_at > {at} AND s.last_seen > {at} - {idle}"
+    )
+
+
 _LOOKUP_SQL = (
     f"SELECT {USER_COLUMNS}, s.last_seen FROM user_session s"
     " JOIN user_account a ON a.id = s.user_id LEFT JOIN admin_unit u ON u.id = a.unit"
-    " WHERE s.id = $1 AND s.revoked_at IS NULL AND a.active"
-    " AND s.expires_at > $2 AND s.last_seen > $2 - $3::interval"
+    f" WHERE {live_session_sql('$1', '$2', '$3::interval')}"
 )
+def live_session_select(session: str, user: str, into: str) -> str:
+    """The same test in PL/pgSQL, for the save function's own transaction: the session's
+    last_seen INTO `into` (NOT FOUND when the session of `user` is not live)."""
+    idle = f"interval '{int(IDLE_TIMEOUT.total_seconds())} seconds'"
+    return (
+        f"SELECT s.last_seen INTO {into} FROM user_session s JOIN user_account a"
+        f" ON a.id = s.user_id WHERE {live_session_sql(session, 'clock_timestamp()', idle)}"
+        f" AND s.user_id = {user}"
+    )
+
+
+TOUCH_SQL = f"interval '{int(_TOUCH_AFTER.total_seconds())} seconds'"
 
 
 async def lookup(token: str) -> CurrentUser | None:
@@ -59,13 +87,54 @@ async def lookup(token: str) -> CurrentUser | None:
         await db.pool().execute(
             "UPDATE user_session SET last_seen = $2 WHERE id = $1", digest, now
         )
-    return current_user(dict(row))
+    return current_user({**dict(row), "session": digest})
+
+
+# digest → (when it was last found live, its user); per process, for the saves only (see above).
+_known: dict[str, tuple[float, CurrentUser]] = {}
+KNOWN_TTL = 60.0
+caches.register("users", _known.clear)  # an account deactivated or changed, in any process
+
+
+async def known(token: str) -> tuple[CurrentUser | None, bool]:
+    """(the user of the session, whether it came from memory) for a route whose write checks
+    the session again in its own transaction. Anything else must use `lookup`."""
+    if not token or len(token) > 100:
+        return None, False
+    digest = _digest(token)
+    hit = _known.get(digest)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < KNOWN_TTL:
+        return hit[1], True
+    user = await lookup(token)
+    if user is None:
+        _known.pop(digest, None)
+    else:
+        if len(_known) > 100_000:
+            _known.clear()
+        _known[digest] = (now, user)
+    return user, False
+
+
+def digest_of(token: str) -> str:
+    """What the save function compares with `user_session.id` (empty for no token)."""
+    return _digest(token) if token and len(token) <= 100 else ""
+
+
+def forget(token: str = "", user_id: int | None = None) -> None:
+    """Drop remembered sessions: one token's, or every session of a user."""
+    if token:
+        _known.pop(_digest(token), None)
+    if user_id is not None:
+        for digest in [d for d, (_, u) in _known.items() if u.id == user_id]:
+            _known.pop(digest, None)
 
 
 async def revoke(token: str) -> int | None:
     """End the session of this token; returns its user id (None when there was none)."""
     if not token or len(token) > 100:
         return None
+    forget(token)
     return await db.pool().fetchval(
         "UPDATE user_session SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL"
         " RETURNING user_id",
@@ -75,6 +144,7 @@ async def revoke(token: str) -> int | None:
 
 async def revoke_all(user_id: int, conn: asyncpg.Connection | None = None) -> int:
     """End every session of a user; returns how many were live."""
+    forget(user_id=user_id)
     result = await (conn or db.pool()).execute(
         "UPDATE user_session SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
         user_id, datetime.now(UTC),

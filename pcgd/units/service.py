@@ -67,7 +67,9 @@ def _unit(row: asyncpg.Record) -> Unit:
 
 
 _resolved: dict[tuple[str, int, str | None], Unit] = {}
+_by_id: dict[int, Unit] = {}
 caches.register("units", _resolved.clear)  # `pcgd units load` run by another process
+caches.register("units", _by_id.clear)
 
 
 _CODE_SHAPE = re.compile(r"[0-9A-Za-z]{1,12}")
@@ -115,6 +117,11 @@ async def _resolve(code: str, year: int, kind: str | None) -> Unit:
 
 
 async def get(unit_id: int) -> Unit:
+    """The unit with that id; cached like `resolve` (a unit's row changes only with
+    `pcgd units load`, whose change generation empties the cache in every process)."""
+    hit = _by_id.get(unit_id)
+    if hit is not None:
+        return hit
     row = await db.pool().fetchrow(
         f"SELECT {_UNIT_COLUMNS} FROM admin_unit u LEFT JOIN admin_unit p ON p.id = u.parent"
         " WHERE u.id = $1",
@@ -122,7 +129,10 @@ async def get(unit_id: int) -> Unit:
     )
     if row is None:
         raise NotFound(f"không có đơn vị số {unit_id}")
-    return _unit(row)
+    if len(_by_id) > 50_000:
+        _by_id.clear()
+    unit = _by_id[unit_id] = _unit(row)
+    return unit
 
 
 async def list_units(
@@ -231,6 +241,7 @@ async def load_units() -> dict[str, int]:
     }
     result["succession"] = mapped
     _resolved.clear()
+    _by_id.clear()
     return result
 
 

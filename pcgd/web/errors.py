@@ -19,6 +19,7 @@ from pcgd.errors import (
     Forbidden,
     Locked,
     NotFound,
+    SessionEnded,
     TooManyAttempts,
     UserError,
     ValidationFailed,
@@ -27,7 +28,7 @@ from pcgd.errors import (
 log = logging.getLogger("pcgd")
 
 _STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, Locked: 423, ValidationFailed: 422,
-           TooManyAttempts: 429}
+           TooManyAttempts: 429, SessionEnded: 401}
 # What people read when the framework (not our code) refuses a request: its texts are English.
 STATUS_VI = {
     400: "Yêu cầu không hợp lệ.",

@@ -8,6 +8,8 @@ page cannot send JSON with the user's cookie without a CORS preflight, which we 
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 from litestar import Request
@@ -20,6 +22,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from pcgd.accounts import sessions
 from pcgd.accounts.service import CurrentUser
+from pcgd.errors import SessionEnded
 from pcgd.settings import Settings, get_settings
 
 SESSION_COOKIE = "pcgd_session"
@@ -72,7 +75,8 @@ def csrf_config(settings: Settings) -> CSRFConfig:
 async def load_user(connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser | None:
     """The user of the request's live session: one indexed query, once per request.
 
-    No cache across requests: a revoked session must be refused at once by every process.
+    No cache across requests: a revoked session must be refused at once by every process
+    (the household saves use `load_writer`, which checks in the save's transaction instead).
     """
     state = connection.scope.setdefault("state", {})  # type: ignore[typeddict-item]
     if _STATE_KEY in state:
@@ -80,6 +84,42 @@ async def load_user(connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUs
     user = await sessions.lookup(session_token(connection))
     state[_STATE_KEY] = user
     return user
+
+
+_FROM_MEMORY = "pcgd_user_from_memory"
+
+
+async def load_writer(connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser | None:
+    """`load_user` for the household saves, which check the session again in their own
+    transaction: a session seen live in the last minute is taken from this process's memory
+    (no query). Their error answers go through `writer_checked`."""
+    state = connection.scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    if _STATE_KEY in state:
+        return state[_STATE_KEY]
+    user, remembered = await sessions.known(session_token(connection))
+    state[_STATE_KEY] = user
+    state[_FROM_MEMORY] = remembered
+    return user
+
+
+@contextlib.asynccontextmanager
+async def writer_checked(connection: ASGIConnection[Any, Any, Any, Any]) -> AsyncIterator[None]:
+    """Around a save route's guard and handler: a session that ended meanwhile gets 401, never
+    another answer. A success already proved the session live (in the save's transaction); an
+    error answer of a request whose user came from memory asks the database first."""
+    try:
+        yield
+    except SessionEnded:
+        sessions.forget(session_token(connection))
+        raise NotAuthorizedException(NOT_LOGGED_IN) from None
+    except NotAuthorizedException:
+        raise
+    except Exception:
+        state = connection.scope.get("state") or {}
+        if state.get(_FROM_MEMORY) and await sessions.lookup(session_token(connection)) is None:
+            sessions.forget(session_token(connection))
+            raise NotAuthorizedException(NOT_LOGGED_IN) from None
+        raise
 
 
 def request_user_id(scope: Any) -> int | None:

@@ -10,7 +10,7 @@ from pcgd import db
 from pcgd.accounts import service as accounts
 from pcgd.accounts import sessions, throttle
 from tests.factories import PASSWORD, login, make_user
-from tests.security.conftest import YEAR, A
+from tests.security.conftest import YEAR, A, B
 
 
 async def _client(app) -> httpx.AsyncClient:
@@ -147,3 +147,86 @@ async def test_cli_deactivate_ends_sessions(client, database: str) -> None:
     assert (await client.get("/api/auth/me")).status_code == 401
     missing = await cli("users", "deactivate", "khong-co-ai", database=database)
     assert missing.returncode == 1 and len(missing.stderr.strip().splitlines()) == 1
+
+
+def _household(code: str, **changes: object) -> dict[str, object]:
+    body: dict[str, object] = {
+        "household_code": code, "hamlet": "Ấp 1", "address": "1 đường Số 1",
+        "members": [{"full_name": "Lưu Văn Hậu", "birth_date": "02/02/1980", "sex": "M",
+                     "relation": "chu_ho"}],
+    }
+    body.update(changes)
+    return body
+
+
+async def _end_elsewhere(name: str, column: str = "revoked_at",
+                         when: datetime | None = None) -> None:
+    """End the user's sessions as another worker would: in the database only, so this process
+    still remembers them (sessions.known)."""
+    await db.pool().execute(
+        f"UPDATE user_session s SET {column} = $1 FROM user_account a"
+        " WHERE a.id = s.user_id AND a.username = $2", when or datetime.now(UTC), name,
+    )
+
+
+async def test_a_session_ended_elsewhere_cannot_save_nor_get_any_other_answer(client) -> None:
+    """The household saves take a session seen live a moment ago from memory; the save checks
+    it in its own transaction, and their error answers ask the database: 401, nothing written."""
+    name = await make_user("commune", A, YEAR)
+    await login(client, name)
+    url = f"/api/communes/{A}/households?year={YEAR}"
+    made = await client.post(url, json=_household("S-1"))
+    assert made.status_code == 201, made.text
+    saved = made.json()
+    again = await client.put(f"/api/households/{saved['id']}", json={
+        **_household("S-1", address="2 đường Số 2"), "version": saved["version"]})
+    assert again.status_code == 200, again.text
+    count = await db.pool().fetchval("SELECT count(*) FROM household")
+    audit = await db.pool().fetchval("SELECT count(*) FROM audit_entry")
+    version = await db.pool().fetchval("SELECT version FROM household WHERE id = $1", saved["id"])
+
+    # This process remembers the session now: the answers below do not come from a fresh look-up.
+    assert (await sessions.known(client.cookies.get("pcgd_session")))[1] is True
+    await _end_elsewhere(name)
+    answers = {
+        "create": await client.post(url, json=_household("S-2")),
+        "update": await client.put(f"/api/households/{saved['id']}", json={
+            **_household("S-1", address="3 đường Số 3"), "version": version}),
+        "stale update (409 with the household)": await client.put(
+            f"/api/households/{saved['id']}", json={**_household("S-1"), "version": 1}),
+        "invalid update (422)": await client.put(
+            f"/api/households/{saved['id']}", json={**_household("S-1", members=[]),
+                                                    "version": version}),
+        "another commune's household (403)": await client.put(
+            "/api/households/2147483000", json={**_household("S-1"), "version": 1}),
+        "create in another commune (403)": await client.post(
+            f"/api/communes/{B}/households?year={YEAR}", json=_household("S-3")),
+    }
+    print("\nanswers to an ended session:", {k: r.status_code for k, r in answers.items()})
+    for what, r in answers.items():
+        assert r.status_code == 401, (what, r.text)
+        assert "Lưu Văn Hậu" not in r.text, what
+    assert await db.pool().fetchval("SELECT count(*) FROM household") == count
+    assert await db.pool().fetchval("SELECT count(*) FROM audit_entry") == audit
+    assert await db.pool().fetchval(
+        "SELECT version FROM household WHERE id = $1", saved["id"]) == version
+
+
+async def test_an_idle_session_cannot_save_and_saving_keeps_a_session_alive(client) -> None:
+    name = await make_user("commune", A, YEAR)
+    await login(client, name)
+    url = f"/api/communes/{A}/households?year={YEAR}"
+    assert (await client.post(url, json=_household("S-10"))).status_code == 201
+    # Idle for 25 minutes (remembered by this process all along): a save is a use of the session.
+    await _end_elsewhere(name, "last_seen", datetime.now(UTC) - timedelta(minutes=25))
+    assert (await client.post(url, json=_household("S-11"))).status_code == 201
+    seen = await db.pool().fetchval(
+        "SELECT max(last_seen) FROM user_session s JOIN user_account a ON a.id = s.user_id"
+        " WHERE a.username = $1", name)
+    assert datetime.now(UTC) - seen < timedelta(minutes=1)
+    # Idle past the timeout: the save's own check refuses it, whatever this process remembers.
+    await _end_elsewhere(name, "last_seen",
+                         datetime.now(UTC) - sessions.IDLE_TIMEOUT - timedelta(seconds=5))
+    assert (await client.post(url, json=_household("S-12"))).status_code == 401
+    assert not await db.pool().fetchval(
+        "SELECT count(*) FROM household WHERE household_code = 'S-12'")
