@@ -55,11 +55,13 @@ def forget_schools() -> None:
 caches.register("schools", forget_schools)  # a school added or changed through any process
 
 
-# (commune, year) → when the pre-check last found the roll open. Only "open" is remembered,
-# briefly: a roll closed meanwhile is still refused by the gate inside the save (423 after
-# validation instead of before, for at most this long); a closed roll is always read again.
+# (commune, year) → when the pre-check last found the roll open. Only "open" is remembered: a
+# state change empties it in every process within the cache check interval (the "workflow"
+# generation, pcgd.ops.caches; the TTL is the backstop), and a roll closed meanwhile is still
+# refused by the gate inside the save (423 after validation instead of before); a closed roll
+# is always read again. (At 2 s, 200 communes saving at once cost one query per two saves.)
 _open_seen: dict[tuple[int, int], float] = {}
-_OPEN_TTL = 2.0
+_OPEN_TTL = 60.0
 caches.register("workflow", _open_seen.clear)  # a state changed, in any process
 
 

@@ -744,6 +744,7 @@ _KNOWN_KEYS = frozenset(COLUMN_NAMES)
 # Attributes of RollPerson that are not roll columns: accepted so a serialised person can be sent
 # back as is (birth_year stands in for a blank birth_date; source_row is ignored).
 _MODEL_ONLY_KEYS = frozenset({"birth_year", "source_row"})
+_ACCEPTED_KEYS = _KNOWN_KEYS | _MODEL_ONLY_KEYS
 
 
 def parse_roll_rows(
@@ -764,10 +765,16 @@ def parse_roll_rows(
     issues: list[Issue] = []
     records: list[Record] = []
     for i, member in enumerate(members):
-        for k in member:
-            if k not in _KNOWN_KEYS and k not in _MODEL_ONLY_KEYS:
-                issues.append(Issue(i, k, f"Trường “{k}”: không có trong định dạng pcgd roll v1"))
-        values = {k: _as_text(member.get(k)) for k in COLUMN_NAMES}
+        if not _ACCEPTED_KEYS.issuperset(member):
+            for k in member:
+                if k not in _ACCEPTED_KEYS:
+                    issues.append(
+                        Issue(i, k, f"Trường “{k}”: không có trong định dạng pcgd roll v1"))
+        get = member.get
+        values: dict[str, str] = {}
+        for k in COLUMN_NAMES:  # _as_text inlined for the usual blank and plain-text values
+            v = get(k)
+            values[k] = "" if v is None else v.strip() if v.__class__ is str else _as_text(v)
         year_text = _as_text(member.get("birth_year"))
         if year_text and year_text != "0":
             if not values["birth_date"]:
