@@ -219,6 +219,20 @@ async def test_a_change_through_one_worker_is_seen_by_the_other_within_the_bound
     assert r.status_code == 200
     await db.pool().execute("UPDATE user_account SET active = false WHERE username = $1", staff)
     assert await until(served, b, pid_b, "GET", "/api/auth/me", 401) < BOUND_S
+
+    # A session ended through worker A cannot save through worker B, which remembers it from
+    # its last save (pcgd.accounts.sessions.known): refused at once, not within the bound.
+    saver = await make_user("commune", HOME, YEAR)
+    await login(served, b, saver)
+    r, by = await served.call(b, "POST", households, json=household("OPS-K1"))
+    assert (r.status_code, by) == (201, pid_b), r.text
+    a.cookies.set("pcgd_session", b.cookies.get("pcgd_session"))
+    r, by = await served.call(a, "POST", "/api/auth/logout", json={})
+    assert (r.status_code, by) == (200, pid_a)
+    r, by = await served.call(b, "POST", households, json=household("OPS-K2"))
+    assert (r.status_code, by) == (401, pid_b), r.text
+    assert not await db.pool().fetchval(
+        "SELECT count(*) FROM household WHERE household_code = 'OPS-K2'")
     for c in (a, b):
         await c.aclose()
 
