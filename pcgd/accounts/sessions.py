@@ -7,8 +7,8 @@ Logout, a password change or reset and deactivation revoke all of a user's sessi
 
 The household saves, the one path under sustained load, skip that query (`known`): the user of
 a session seen live in the last minute is taken from this process's memory, and the save checks
-the session again inside its own transaction (`LIVE_SESSION_SQL`, in `pcgd_save_household`), so
-an ended session never saves; an error answer on those routes checks the database again
+the session again inside its own transaction (`live_session_select`, in `pcgd_save_household`),
+so an ended session never saves; an error answer on those routes checks the database again
 (`pcgd.web.security.writer_checked`), so an ended session is only ever answered 401.
 """
 
@@ -60,6 +60,8 @@ _LOOKUP_SQL = (
     " JOIN user_account a ON a.id = s.user_id LEFT JOIN admin_unit u ON u.id = a.unit"
     f" WHERE {live_session_sql('$1', '$2', '$3::interval')}"
 )
+
+
 def live_session_select(session: str, user: str, into: str) -> str:
     """The same test in PL/pgSQL, for the save function's own transaction: the session's
     last_seen INTO `into` (NOT FOUND when the session of `user` is not live)."""
@@ -114,11 +116,6 @@ async def known(token: str) -> tuple[CurrentUser | None, bool]:
             _known.clear()
         _known[digest] = (now, user)
     return user, False
-
-
-def digest_of(token: str) -> str:
-    """What the save function compares with `user_session.id` (empty for no token)."""
-    return _digest(token) if token and len(token) <= 100 else ""
 
 
 def forget(token: str = "", user_id: int | None = None) -> None:
