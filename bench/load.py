@@ -25,7 +25,12 @@ use is printed next to the servers'.
 
     .venv/bin/python bench/load.py [--workers 2] [--clients 200] [--duration 60]
         [--rate 500] [--open-duration 60] [--provinces 01,79] [--update-share 0.5]
-        [--think-ms 0] [--profile FILE] [--skip-bare] [--keep]
+        [--think-ms 0] [--rounds 1] [--profile FILE] [--skip-bare] [--keep]
+
+`--rounds K` (K > 1) starts both servers at once and splits each one's closed loop into K
+segments of DURATION/K seconds, alternating pcgd and bare (pcgd first in odd rounds), so that
+a drift of a shared machine during the run weighs on both alike; it prints the merged figures,
+each segment pair and the median of the per-round ratios. The target uses the merged figures.
 
 `--think-ms` makes each closed-loop client pause (uniformly 0.5–1.5× that) between saves.
 `--profile FILE` runs one pcgd worker under cProfile and writes its stats (pstats) to FILE,
@@ -341,6 +346,69 @@ async def run_server(kind: str, cmd: list[str], users: list[tuple[str, int, str]
     return results
 
 
+def merged(parts: list[Stats]) -> Stats:
+    """One closed-loop figure from the segments of an interleaved run (rates weighted by time)."""
+    out = Stats(parts[0].kind, parts[0].phase)
+    for p in parts:
+        out.latencies += p.latencies
+        out.creates += p.creates
+        out.updates += p.updates
+        out.logins += p.logins
+        for what, n in p.errors.items():
+            out.errors[what] = out.errors.get(what, 0) + n
+        out.acked.update(p.acked)
+        out.wall += p.wall
+        out.lost = (out.lost or 0) + (p.lost or 0)
+    for name in ("client_cpu", "server_cpu", "postgres_cpu", "machine_cpu"):
+        setattr(out, name, sum(getattr(p, name) * p.wall for p in parts) / out.wall)
+    return out
+
+
+async def interleaved(commands: dict[str, list[str]], users: list[tuple[str, int, str]],
+                      args: argparse.Namespace) -> tuple[list[Stats], list[tuple[Stats, Stats]]]:
+    """Both servers up at once; the closed loop alternates between them in ROUNDS segments
+    (pcgd first in odd rounds, bare first in even ones), so a drift of the shared machine
+    weighs on both alike; then each server's open loop. Returns (the merged closed loops and
+    the open loops, the segment pairs)."""
+    servers: dict[str, tuple[subprocess.Popen[bytes], list[Session]]] = {}
+    segment = argparse.Namespace(**{**vars(args), "duration": args.duration / args.rounds})
+    try:
+        for kind, cmd in commands.items():
+            port = free_port()
+            proc = start([*cmd, "--port", str(port)], args.url, port, "/health")
+            servers[kind] = (proc, [Session(i, u, port, args, kind) for i, u in enumerate(users)])
+        logins = Stats("pcgd", "closed")
+        pcgd_sessions = servers["pcgd"][1]
+        ok = await asyncio.gather(*(s.login(logins) for s in pcgd_sessions))
+        servers["pcgd"] = (servers["pcgd"][0],
+                           [s for s, good in zip(pcgd_sessions, ok, strict=True) if good])
+        parts: dict[str, list[Stats]] = {kind: [] for kind in servers}
+        for r in range(args.rounds):
+            order = list(servers) if r % 2 == 0 else list(reversed(servers))
+            for kind in order:
+                proc, sessions = servers[kind]
+                log(f"round {r + 1}/{args.rounds}: {kind} closed loop, {len(sessions)} clients"
+                    f" for {segment.duration:g} s…")
+                part = await drive(kind, "closed", sessions, proc.pid, segment)
+                await check(part, args)
+                parts[kind].append(part)
+        parts["pcgd"][0].logins, parts["pcgd"][0].errors = logins.logins, {
+            **logins.errors, **parts["pcgd"][0].errors}
+        results = [merged(parts[kind]) for kind in servers]
+        if args.rate > 0:
+            for kind, (proc, sessions) in servers.items():
+                log(f"{kind}: open loop, {args.rate:g} saves/s for {args.open_duration} s…")
+                results.append(await drive(kind, "open", sessions, proc.pid, args))
+                await check(results[-1], args)
+    finally:
+        for proc, sessions in servers.values():
+            stop(proc)
+            for s in sessions:
+                await s.http.close()
+    pairs = list(zip(parts["pcgd"], parts["bare"], strict=True))
+    return results, pairs
+
+
 async def check(stats: Stats, args: argparse.Namespace) -> None:
     """Count the phase's acknowledged saves that are not in the database as acknowledged."""
     _, problems = await verify(args.url, stats)
@@ -484,10 +552,14 @@ async def run(args: argparse.Namespace) -> int:
         else:
             cmd = [str(Path(sys.executable).with_name("pcgd")), "serve", "--host", "127.0.0.1",
                    "--workers", str(args.workers)]
-        results = await run_server("pcgd", cmd, users, args)
-        if not args.skip_bare:
-            bare = [sys.executable, SERVERS, "bare", "--workers", str(args.workers)]
-            results += await run_server("bare", bare, users, args)
+        bare = [sys.executable, SERVERS, "bare", "--workers", str(args.workers)]
+        pairs: list[tuple[Stats, Stats]] = []
+        if args.rounds > 1 and not args.skip_bare:
+            results, pairs = await interleaved({"pcgd": cmd, "bare": bare}, users, args)
+        else:
+            results = await run_server("pcgd", cmd, users, args)
+            if not args.skip_bare:
+                results += await run_server("bare", bare, users, args)
         by = {(r.kind, r.phase): r for r in results}
         print(f"\nmachine: {psutil.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f},"
               f" Python {sys.version.split()[0]}; {args.workers} workers per server,"
@@ -516,6 +588,12 @@ async def run(args: argparse.Namespace) -> int:
                   f" {base.throughput:.1f} = {ratio:.2f}; CPU per save bare / pcgd ="
                   f" {base.cpu_per_save:.2f} / {closed.cpu_per_save:.2f}"
                   f" = {base.cpu_per_save / closed.cpu_per_save:.2f}")
+            if pairs:
+                each = [a.throughput / b.throughput for a, b in pairs if b.throughput]
+                print(f"  segments ({args.duration / args.rounds:g} s each, alternating):"
+                      + "".join(f" {a.throughput:.1f}/{b.throughput:.1f}" for a, b in pairs)
+                      + f"; ratio per round {' '.join(f'{x:.2f}' for x in each)},"
+                        f" median {statistics.median(each):.2f}")
             if args.think_ms:
                 print("  (paced load: both servers only do what the clients ask, so the"
                       " throughput ratio says nothing; compare CPU per save instead)")
@@ -551,6 +629,9 @@ def main() -> None:
                         help="mean pause between a closed-loop client's saves (0: saturation)")
     parser.add_argument("--profile", default="", help="run one pcgd worker under cProfile")
     parser.add_argument("--keep", action="store_true", help="keep the database")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="split the closed loop into this many segments per server,"
+                             " alternating pcgd and bare (both servers up at once)")
     parser.add_argument("--skip-bare", action="store_true",
                         help="pcgd phases only (no baseline, no ratio)")
     args = parser.parse_args()
