@@ -1,7 +1,8 @@
 """Per-process caches stay right when several processes serve: change generations.
 
 Each cached fact belongs to a topic: "users" (accounts), "units" (the unit trees and the
-old→new succession), "schools" (the school registry). Triggers on the tables behind a topic
+old→new succession), "schools" (the school registry), "workflow" (the survey periods' states).
+Triggers on the tables behind a topic
 (migration `ops_2026_12_01…`) bump that topic's row of `cache_generation` in the same
 transaction as the change, whoever made it: another worker, a CLI command, psql, a restore.
 
@@ -17,7 +18,8 @@ until the cache's own TTL (30–60 s), which stays as the backstop.
 
 Caches that need nothing from here: `surveys.service._commune_of` (a household never changes
 commune or year) and `pcgd.compliance.service._cache` (checked against `change_stamp` on every
-call).
+call). The sessions the household saves remember (`pcgd.accounts.sessions.known`) are emptied
+with "users", but their bound is not this one: every save checks its session in the database.
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from pcgd import db
-from pcgd.accounts import scope
+from pcgd.accounts import scope, sessions
+from pcgd.accounts.schemas import CurrentUser
 from pcgd.ops import caches
 from pcgd.units import service as units
 from surveys import service as surveys
@@ -19,6 +20,7 @@ TABLES = {
     "admin_unit": "units",
     "unit_succession": "units",
     "school": "schools",
+    "survey_period": "workflow",
 }
 
 
@@ -35,21 +37,37 @@ def fill() -> None:
     """A stale-looking entry in every registered real cache."""
     scope._cache[(-1, 2025)] = (0.0, scope.Scope(2025, frozenset()))
     units._resolved[("x", 2025, None)] = None  # type: ignore[assignment]
+    units._by_id[-1] = None  # type: ignore[assignment]
     surveys._schools = (1e18, frozenset({"X"}))
+    sessions._known["x"] = (1e18, CurrentUser(-1, "x", "commune", None, None, None, None))
+    surveys._open_seen[(-1, 2025)] = 1e18
 
 
 def filled() -> dict[str, bool]:
     return {
         "scope": (-1, 2025) in scope._cache,
         "units": ("x", 2025, None) in units._resolved,
+        "unit ids": -1 in units._by_id,
         "schools": "X" in surveys._schools[1],
+        "sessions": "x" in sessions._known,
+        "open rolls": (-1, 2025) in surveys._open_seen,
     }
 
 
+def unfill() -> None:
+    scope._cache.clear()
+    for cache, key in ((units._resolved, ("x", 2025, None)), (units._by_id, -1),
+                       (sessions._known, "x"), (surveys._open_seen, (-1, 2025))):
+        cache.pop(key, None)  # type: ignore[attr-defined]
+    surveys.forget_schools()
+
+
 EMPTIED = {  # which real caches a topic's change must empty
-    "users": {"scope"},  # sessions are checked in the database on every request: no user cache
-    "units": {"scope", "units"},
+    # (the sessions the household saves remember: every save checks its session in the database)
+    "users": {"scope", "sessions"},
+    "units": {"scope", "units", "unit ids"},
     "schools": {"schools"},
+    "workflow": {"open rolls"},
 }
 
 
@@ -67,10 +85,7 @@ async def test_each_table_empties_its_topics_caches_and_only_those(database: str
         assert caches.changed_topics()[topic] == before + 1
         state = filled()
         assert {name for name, kept in state.items() if not kept} == EMPTIED[topic], table
-    fill()
-    scope._cache.clear()
-    units._resolved.pop(("x", 2025, None))
-    surveys.forget_schools()
+    unfill()
 
 
 async def test_changes_in_a_rolled_back_transaction_empty_nothing(database: str,
@@ -84,6 +99,4 @@ async def test_changes_in_a_rolled_back_transaction_empty_nothing(database: str,
         await tx.rollback()
     await caches.refresh()
     assert filled()["scope"]
-    scope._cache.clear()
-    units._resolved.pop(("x", 2025, None))
-    surveys.forget_schools()
+    unfill()
