@@ -319,6 +319,12 @@ async def drive(kind: str, phase: str, sessions: list[Session], server_pid: int,
     return stats
 
 
+async def logged_in(sessions: list[Session], stats: Stats) -> list[Session]:
+    """Log every client in at once; the ones whose login failed (counted in `stats`) drop out."""
+    ok = await asyncio.gather(*(s.login(stats) for s in sessions))
+    return [s for s, good in zip(sessions, ok, strict=True) if good]
+
+
 async def run_server(kind: str, cmd: list[str], users: list[tuple[str, int, str]],
                      args: argparse.Namespace) -> list[Stats]:
     """Start one server, log its clients in, run both phases, stop it, check every save."""
@@ -328,8 +334,7 @@ async def run_server(kind: str, cmd: list[str], users: list[tuple[str, int, str]
         sessions = [Session(i, u, port, args, kind) for i, u in enumerate(users)]
         phases = [Stats(kind, "closed")]
         if kind == "pcgd":
-            ok = await asyncio.gather(*(s.login(phases[0]) for s in sessions))
-            sessions = [s for s, good in zip(sessions, ok, strict=True) if good]
+            sessions = await logged_in(sessions, phases[0])
         log(f"{kind}: closed loop, {len(sessions)} clients for {args.duration} s…")
         closed = await drive(kind, "closed", sessions, server.pid, args)
         closed.logins, closed.errors = phases[0].logins, {**phases[0].errors, **closed.errors}
@@ -378,10 +383,7 @@ async def interleaved(commands: dict[str, list[str]], users: list[tuple[str, int
             proc = start([*cmd, "--port", str(port)], args.url, port, "/health")
             servers[kind] = (proc, [Session(i, u, port, args, kind) for i, u in enumerate(users)])
         logins = Stats("pcgd", "closed")
-        pcgd_sessions = servers["pcgd"][1]
-        ok = await asyncio.gather(*(s.login(logins) for s in pcgd_sessions))
-        servers["pcgd"] = (servers["pcgd"][0],
-                           [s for s, good in zip(pcgd_sessions, ok, strict=True) if good])
+        servers["pcgd"] = (servers["pcgd"][0], await logged_in(servers["pcgd"][1], logins))
         parts: dict[str, list[Stats]] = {kind: [] for kind in servers}
         for r in range(args.rounds):
             order = list(servers) if r % 2 == 0 else list(reversed(servers))

@@ -6,7 +6,6 @@ from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.status_codes import HTTP_201_CREATED
 
@@ -15,12 +14,7 @@ from pcgd.accounts.service import CurrentUser
 from pcgd.accounts.years import default_year
 from pcgd.errors import ValidationFailed
 from pcgd.units import service as units
-from pcgd.web.security import (
-    NOT_LOGGED_IN,
-    load_writer,
-    login_required,
-    writer_checked,
-)
+from pcgd.web.security import login_required, require_writer, writer_checked
 from surveys import service
 from surveys.schemas import HouseholdIn, HouseholdOut, HouseholdSummary
 
@@ -46,9 +40,7 @@ async def household_in_scope(
     (guards run first). It is the PUT route's only guard: Litestar copies the handler for
     every guard it runs, so login_required is not run again in front of it."""
     async with writer_checked(connection):
-        user = await load_writer(connection)
-        if user is None:
-            raise NotAuthorizedException(NOT_LOGGED_IN)
+        user = await require_writer(connection)
         await service.scoped_household(user, int(connection.path_params["household_id"]))
 
 
@@ -57,8 +49,7 @@ async def writer_required(
 ) -> None:
     """login_required for a save route (see pcgd.web.security.load_writer)."""
     async with writer_checked(connection):
-        if await load_writer(connection) is None:
-            raise NotAuthorizedException(NOT_LOGGED_IN)
+        await require_writer(connection)
 
 
 class CommuneHouseholdApi(Controller):

@@ -46,6 +46,10 @@ async def create(user_id: int, address: str = "") -> str:
     return token
 
 
+def interval_sql(span: timedelta) -> str:
+    return f"interval '{int(span.total_seconds())} seconds'"
+
+
 def live_session_sql(session: str, at: str, idle: str) -> str:
     """The one definition of a live session (alias `s`, its account `a`), as SQL over the given
     expressions: the session's digest, the time now and the idle timeout."""
@@ -65,7 +69,7 @@ _LOOKUP_SQL = (
 def live_session_select(session: str, user: str, into: str) -> str:
     """The same test in PL/pgSQL, for the save function's own transaction: the session's
     last_seen INTO `into` (NOT FOUND when the session of `user` is not live)."""
-    idle = f"interval '{int(IDLE_TIMEOUT.total_seconds())} seconds'"
+    idle = interval_sql(IDLE_TIMEOUT)
     return (
         f"SELECT s.last_seen INTO {into} FROM user_session s JOIN user_account a"
         f" ON a.id = s.user_id WHERE {live_session_sql(session, 'clock_timestamp()', idle)}"
@@ -73,7 +77,7 @@ def live_session_select(session: str, user: str, into: str) -> str:
     )
 
 
-TOUCH_SQL = f"interval '{int(_TOUCH_AFTER.total_seconds())} seconds'"
+TOUCH_SQL = interval_sql(_TOUCH_AFTER)
 
 
 async def lookup(token: str) -> CurrentUser | None:

@@ -102,6 +102,14 @@ async def load_writer(connection: ASGIConnection[Any, Any, Any, Any]) -> Current
     return user
 
 
+async def require_writer(connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser:
+    """`load_writer`, 401 without a live session (the save routes' guards)."""
+    user = await load_writer(connection)
+    if user is None:
+        raise NotAuthorizedException(NOT_LOGGED_IN)
+    return user
+
+
 @contextlib.asynccontextmanager
 async def writer_checked(connection: ASGIConnection[Any, Any, Any, Any]) -> AsyncIterator[None]:
     """Around a save route's guard and handler: a session that ended meanwhile gets 401, never
