@@ -349,3 +349,45 @@ async def test_column_groups_fold_and_open_on_a_problem(
         assert errors == []
     finally:
         await page.context.close()
+
+
+async def test_a_save_after_logout_elsewhere_is_refused_and_the_form_kept(
+    live_server: str, chromium: Any, database: str
+) -> None:
+    """The entry page saves through the routes that remember sessions: a session ended in
+    another browser (logout with the same cookie) is refused at the next save, with the typed
+    data still on the page and nothing written."""
+    username = await make_user("commune", CREATE_COMMUNE, YEAR)
+    context = await chromium.new_context(viewport={"width": 1366, "height": 768})
+    page = await context.new_page()
+    page.set_default_timeout(8000)
+    try:
+        await login_form(page, live_server, username)
+        await page.goto(f"{live_server}/?year={YEAR}")
+        await page.click(f"a.tile[href^='/communes/{CREATE_COMMUNE}/households']")
+        await page.click("#new-household")
+        await page.wait_for_selector("#members tbody tr.member")
+        keys = page.keyboard
+        for text in ("LO-001", "Khu phố 3", "25 Lê Lợi", "Trần Văn Lâm", "12/03/1985"):
+            await keys.type(text)
+            await keys.press("Enter")
+        await keys.type("n")
+        await keys.press("Control+s")
+        await page.wait_for_function(SAVED)  # this worker now remembers the session
+
+        other = await chromium.new_context()
+        await other.add_cookies(await context.cookies())
+        r = await other.request.post(f"{live_server}/api/auth/logout", data="{}",
+                                     headers={"content-type": "application/json"})
+        assert r.status == 200
+        await other.close()
+        name = page.locator("#members tbody tr.member input[data-field='full_name']").first
+        await name.fill("Trần Văn Lâm Hai")
+        await keys.press("Control+s")
+        await page.wait_for_function(
+            "document.getElementById('save-status').textContent.startsWith('Phiên đăng nhập')")
+        assert await name.input_value() == "Trần Văn Lâm Hai"
+        stored = await households_in(CREATE_COMMUNE, "LO-001")
+        assert [h["version"] for h in stored] == [1]
+    finally:
+        await context.close()
